@@ -1,0 +1,66 @@
+//! The wangjian lake: Delta Lake tables under one folder, plus a catalog that
+//! pins, for every table, the Delta version that the last complete run left.
+//!
+//! A run may commit to several Delta tables; each commit is atomic on its own.
+//! The catalog (`_catalog/current.json`, replaced by an atomic rename) is what
+//! makes the whole run atomic: readers open every table at its pinned
+//! version, so they see the lake before a run or after it. A run that dies
+//! between its table commits leaves versions past the pin; the next writer
+//! restores those tables to the pinned version (a Delta `RESTORE` commit)
+//! before it writes, and removes tables that no published run ever created.
+
+mod catalog;
+mod error;
+mod lock;
+mod session;
+mod tables;
+
+pub use catalog::{Catalog, TableEntry};
+pub use error::LakeError;
+pub use lock::WriterLock;
+pub use session::register_all;
+
+use std::path::{Path, PathBuf};
+
+/// The lake root folder.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+impl Lake {
+    /// Opens (creating if needed) the lake folder.
+    pub fn open(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
+        let root = root.as_ref();
+        std::fs::create_dir_all(root.join("_catalog"))
+            .map_err(|e| LakeError::io(format!("cannot create the lake at {}", root.display()), e))?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| LakeError::io(format!("cannot open the lake at {}", root.display()), e))?;
+        Ok(Lake { root })
+    }
+
+    /// Opens an existing lake without creating anything.
+    pub fn open_existing(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
+        let root = root.as_ref();
+        if !root.join("_catalog").join("current.json").exists() {
+            return Err(LakeError::NoLake(root.display().to_string()));
+        }
+        Lake::open(root)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of a table.
+    pub fn table_path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Scratch space for one run (inside the lake, so renames stay on one
+    /// file system; never read by anything but the run that made it).
+    pub fn staging_dir(&self, run: &str) -> PathBuf {
+        self.root.join("_staging").join(run)
+    }
+}

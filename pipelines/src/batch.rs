@@ -1,0 +1,161 @@
+//! Building Arrow record batches from validated values.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::SchemaRef;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::schema::{schema_of, OutType};
+
+/// One normalised value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum V {
+    Null,
+    S(String),
+    Ts(NaiveDateTime),
+    D(NaiveDate),
+    B(bool),
+    /// fen
+    M(i64),
+    I(i64),
+}
+
+impl V {
+    pub fn is_null(&self) -> bool {
+        matches!(self, V::Null)
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            V::S(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_ts(&self) -> Option<NaiveDateTime> {
+        match self {
+            V::Ts(t) => Some(*t),
+            V::D(d) => Some(d.and_time(chrono::NaiveTime::MIN)),
+            _ => None,
+        }
+    }
+    /// Feeds the value into a content hash.
+    pub fn hash_into(&self, h: &mut xxhash_rust::xxh3::Xxh3) {
+        match self {
+            V::Null => h.update(b"\x00"),
+            V::S(s) => {
+                h.update(b"\x01");
+                h.update(s.as_bytes());
+            }
+            V::Ts(t) => h.update(&t.and_utc().timestamp_micros().to_le_bytes()),
+            V::D(d) => h.update(&d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp().to_le_bytes()),
+            V::B(b) => h.update(&[2, u8::from(*b)]),
+            V::M(m) | V::I(m) => h.update(&m.to_le_bytes()),
+        }
+        h.update(b"\x1f");
+    }
+}
+
+const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+
+enum Col {
+    Str(StringBuilder),
+    Ts(TimestampMicrosecondBuilder),
+    Date(Date32Builder),
+    Bool(BooleanBuilder),
+    Money(Decimal128Builder),
+    I64(Int64Builder),
+}
+
+/// Accumulates rows for one schema.
+pub struct RowsBuilder {
+    schema: SchemaRef,
+    types: Vec<OutType>,
+    cols: Vec<Col>,
+    len: usize,
+}
+
+impl RowsBuilder {
+    pub fn new(columns: &[(&str, OutType)]) -> Self {
+        let types: Vec<OutType> = columns.iter().map(|(_, t)| *t).collect();
+        let mut b = RowsBuilder { schema: schema_of(columns), types, cols: Vec::new(), len: 0 };
+        b.cols = b.fresh();
+        b
+    }
+
+    fn fresh(&self) -> Vec<Col> {
+        self.types
+            .iter()
+            .map(|t| match t {
+                OutType::Str => Col::Str(StringBuilder::new()),
+                OutType::Ts => Col::Ts(TimestampMicrosecondBuilder::new()),
+                OutType::Date => Col::Date(Date32Builder::new()),
+                OutType::Bool => Col::Bool(BooleanBuilder::new()),
+                OutType::Money => Col::Money(
+                    Decimal128Builder::new().with_precision_and_scale(18, 2).expect("valid decimal"),
+                ),
+                OutType::I64 => Col::I64(Int64Builder::new()),
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Appends one row; `values` holds one value per column, in order.
+    pub fn push(&mut self, values: &[V]) {
+        debug_assert_eq!(values.len(), self.cols.len());
+        for (col, v) in self.cols.iter_mut().zip(values) {
+            match (col, v) {
+                (Col::Str(b), V::S(s)) => b.append_value(s),
+                (Col::Str(b), _) => b.append_null(),
+                (Col::Ts(b), V::Ts(t)) => b.append_value(t.and_utc().timestamp_micros()),
+                (Col::Ts(b), V::D(d)) => {
+                    b.append_value(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros())
+                }
+                (Col::Ts(b), _) => b.append_null(),
+                (Col::Date(b), V::D(d)) => b.append_value((*d - EPOCH).num_days() as i32),
+                (Col::Date(b), V::Ts(t)) => b.append_value((t.date() - EPOCH).num_days() as i32),
+                (Col::Date(b), _) => b.append_null(),
+                (Col::Bool(b), V::B(x)) => b.append_value(*x),
+                (Col::Bool(b), _) => b.append_null(),
+                (Col::Money(b), V::M(f)) => b.append_value(i128::from(*f)),
+                (Col::Money(b), _) => b.append_null(),
+                (Col::I64(b), V::I(i)) => b.append_value(*i),
+                (Col::I64(b), _) => b.append_null(),
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The rows so far as a batch; the builder is empty afterwards.
+    pub fn finish(&mut self) -> RecordBatch {
+        let cols: Vec<ArrayRef> = self
+            .cols
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Col::Str(b) => Arc::new(b.finish()),
+                    Col::Ts(b) => Arc::new(b.finish()),
+                    Col::Date(b) => Arc::new(b.finish()),
+                    Col::Bool(b) => Arc::new(b.finish()),
+                    Col::Money(b) => Arc::new(b.finish()),
+                    Col::I64(b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        self.len = 0;
+        RecordBatch::try_new(self.schema.clone(), cols).expect("builder columns match the schema")
+    }
+}

@@ -1,0 +1,319 @@
+//! Commit one source's staged rows to its Delta table.
+//!
+//! Versions (sources.md): for one key the row with the latest `updated_at`
+//! wins; on a tie the later file of the run, then the later row, wins. Against
+//! the table, an incoming row is superseded when the held version is newer or
+//! its content is identical (so loading a file twice changes nothing); on an
+//! equal `updated_at` with different content, the incoming row, being the
+//! later arrival, wins.
+//!
+//! Memory is bounded by the keys of this run: one 16-byte key hash and a few
+//! numbers per staged row, never the rows themselves. New keys are appended
+//! from a Parquet file; changed keys go through a Delta MERGE.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use arrow::compute::{cast, filter_record_batch};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMicrosecondType};
+use datafusion::prelude::{col, ParquetReadOptions};
+use deltalake::protocol::SaveMode;
+use deltalake::DeltaTable;
+use futures::StreamExt;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use wangjian_lake::{Lake, LakeError};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::stage::{writer_props, Staged};
+use crate::schema::{lake_columns, schema_of, staging_columns};
+use crate::spec::Source;
+use crate::IngestError;
+
+fn key_hash(k: &str) -> u128 {
+    xxh3_128(k.as_bytes())
+}
+
+/// (version micros, file seq, row): the greater wins.
+type Rank = (i64, i64, i64);
+
+fn idx(src: &Source, name: &str) -> usize {
+    staging_columns(src).iter().position(|(n, _)| *n == name).expect("known column")
+}
+
+fn open_batches(
+    path: &Path,
+    projection: Option<&[usize]>,
+) -> Result<impl Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>, IngestError> {
+    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| IngestError::Staging(e.to_string()))?;
+    let b = match projection {
+        Some(p) => {
+            let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
+            b.with_projection(mask)
+        }
+        None => b,
+    };
+    b.with_batch_size(8192).build().map_err(|e| IngestError::Staging(e.to_string()))
+}
+
+fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {
+    let c = cast(a, &DataType::Utf8).map_err(|e| IngestError::Staging(e.to_string()))?;
+    Ok(c.as_string::<i32>().clone())
+}
+
+fn micros(a: &dyn Array) -> Result<arrow::array::TimestampMicrosecondArray, IngestError> {
+    let c = cast(a, &DataType::Timestamp(TimeUnit::Microsecond, None))
+        .map_err(|e| IngestError::Staging(e.to_string()))?;
+    Ok(c.as_primitive::<TimestampMicrosecondType>().clone())
+}
+
+/// Pass 1: the winning (version, file, row) of every key in the run.
+fn best_in_run(src: &Source, staged: &[Staged]) -> Result<HashMap<u128, Rank>, IngestError> {
+    let proj = [idx(src, src.key), idx(src, "updated_at"), idx(src, "_row"), idx(src, "_seq")];
+    let mut best: HashMap<u128, Rank> = HashMap::new();
+    for s in staged {
+        let Some(path) = &s.data else { continue };
+        for batch in open_batches(path, Some(&proj))? {
+            let batch = batch.map_err(|e| IngestError::Staging(e.to_string()))?;
+            let keys = strings(batch.column(0))?;
+            let ts = micros(batch.column(1))?;
+            let rows = batch.column(2).as_primitive::<Int64Type>();
+            let seqs = batch.column(3).as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                let rank = (ts.value(i), seqs.value(i), rows.value(i));
+                best.entry(key_hash(keys.value(i)))
+                    .and_modify(|r| {
+                        if rank > *r {
+                            *r = rank
+                        }
+                    })
+                    .or_insert(rank);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Pass 2: the held version (micros, content hash) of the run's keys.
+async fn held_versions(
+    table: Option<&DeltaTable>,
+    src: &Source,
+    best: &HashMap<u128, Rank>,
+) -> Result<HashMap<u128, (i64, u64)>, IngestError> {
+    let mut held = HashMap::new();
+    let Some(table) = table else { return Ok(held) };
+    let ctx = super::session();
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(|e| LakeError::delta(src.name, e))?;
+    let provider = table.table_provider().await.map_err(LakeError::DataFusion)?;
+    let df = ctx
+        .read_table(provider)
+        .and_then(|df| df.select_columns(&[src.key, "updated_at", "_hash"]))
+        .map_err(LakeError::DataFusion)?;
+    let mut stream = df.execute_stream().await.map_err(LakeError::DataFusion)?;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(LakeError::DataFusion)?;
+        let keys = strings(batch.column(0))?;
+        let ts = micros(batch.column(1))?;
+        let hashes = strings(batch.column(2))?;
+        for i in 0..batch.num_rows() {
+            let k = key_hash(keys.value(i));
+            if best.contains_key(&k) {
+                let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(0);
+                held.insert(k, (ts.value(i), h));
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// The files that a source's rows go to the table from.
+pub struct Outgoing {
+    pub inserts: Option<PathBuf>,
+    pub updates: Option<PathBuf>,
+}
+
+/// Pass 3: decides every staged row, counts per file, writes the rows to load.
+fn decide(
+    src: &'static Source,
+    staged: &mut [Staged],
+    best: &HashMap<u128, Rank>,
+    held: &HashMap<u128, (i64, u64)>,
+    known_platforms: Option<&HashSet<String>>,
+    dir: &Path,
+) -> Result<Outgoing, IngestError> {
+    let cols = staging_columns(src);
+    let lake_schema = schema_of(&lake_columns(src));
+    let width = lake_schema.fields().len();
+    let (ki, ui, ri, si, hi) =
+        (idx(src, src.key), idx(src, "updated_at"), idx(src, "_row"), idx(src, "_seq"), idx(src, "_hash"));
+    let pi = cols.iter().position(|(n, _)| *n == "platform_id");
+    let ins_path = dir.join(format!("{}-inserts.parquet", src.name));
+    let upd_path = dir.join(format!("{}-updates.parquet", src.name));
+    let mut ins_w: Option<ArrowWriter<File>> = None;
+    let mut upd_w: Option<ArrowWriter<File>> = None;
+    let open_w = |p: &Path| -> Result<ArrowWriter<File>, IngestError> {
+        let f = File::create(p).map_err(|e| IngestError::io(p, e))?;
+        ArrowWriter::try_new(f, lake_schema.clone(), Some(writer_props()))
+            .map_err(|e| IngestError::Staging(e.to_string()))
+    };
+    for s in staged.iter_mut() {
+        let Some(path) = &s.data else { continue };
+        let mut unknown_platform = 0u64;
+        for batch in open_batches(path, None)? {
+            let batch = batch.map_err(|e| IngestError::Staging(e.to_string()))?;
+            let keys = strings(batch.column(ki))?;
+            let ts = micros(batch.column(ui))?;
+            let rows = batch.column(ri).as_primitive::<Int64Type>();
+            let seqs = batch.column(si).as_primitive::<Int64Type>();
+            let hashes = strings(batch.column(hi))?;
+            let mut ins = Vec::with_capacity(batch.num_rows());
+            let mut upd = Vec::with_capacity(batch.num_rows());
+            for i in 0..batch.num_rows() {
+                let k = key_hash(keys.value(i));
+                let rank = (ts.value(i), seqs.value(i), rows.value(i));
+                let winner = best.get(&k) == Some(&rank);
+                let (is_ins, is_upd) = if !winner {
+                    (false, false)
+                } else {
+                    match held.get(&k) {
+                        None => (true, false),
+                        Some(&(held_ts, held_hash)) => {
+                            let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(1);
+                            let newer = ts.value(i) >= held_ts && h != held_hash;
+                            (false, newer)
+                        }
+                    }
+                };
+                if is_ins || is_upd {
+                    s.report.loaded += 1;
+                } else {
+                    s.report.superseded += 1;
+                }
+                ins.push(is_ins);
+                upd.push(is_upd);
+            }
+            if let (Some(pi), Some(known)) = (pi, known_platforms) {
+                let p = strings(batch.column(pi))?;
+                unknown_platform += (0..p.len()).filter(|&i| p.is_valid(i) && !known.contains(p.value(i))).count() as u64;
+            }
+            let lake_batch = batch.project(&(0..width).collect::<Vec<_>>()).map_err(|e| IngestError::Staging(e.to_string()))?;
+            for (mask, w, p) in [(ins, &mut ins_w, &ins_path), (upd, &mut upd_w, &upd_path)] {
+                let mask = BooleanArray::from(mask);
+                if mask.true_count() == 0 {
+                    continue;
+                }
+                let part = filter_record_batch(&lake_batch, &mask).map_err(|e| IngestError::Staging(e.to_string()))?;
+                if w.is_none() {
+                    *w = Some(open_w(p)?);
+                }
+                w.as_mut().expect("opened").write(&part).map_err(|e| IngestError::Staging(e.to_string()))?;
+            }
+        }
+        if unknown_platform > 0 {
+            s.report.issues.insert(("platform_id".into(), "unknown_platform".into()), unknown_platform);
+        }
+    }
+    let mut out = Outgoing { inserts: None, updates: None };
+    if let Some(w) = ins_w {
+        w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
+        out.inserts = Some(ins_path);
+    }
+    if let Some(w) = upd_w {
+        w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
+        out.updates = Some(upd_path);
+    }
+    Ok(out)
+}
+
+/// Appends the rows of Parquet files to a table (creating it on first use).
+pub async fn append_parquet(
+    lake: &Lake,
+    name: &str,
+    files: &[PathBuf],
+    partition: Option<&str>,
+) -> Result<u64, IngestError> {
+    let table = lake.table_for_write(name).await?;
+    let ctx = super::session();
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let df = ctx.read_parquet(paths, ParquetReadOptions::default()).await.map_err(LakeError::DataFusion)?;
+    let mut write = table
+        .write(Vec::<RecordBatch>::new())
+        .with_input_plan(df.logical_plan().clone())
+        .with_session_state(Arc::new(ctx.state()))
+        .with_save_mode(SaveMode::Append)
+        .with_writer_properties(writer_props());
+    if let Some(p) = partition {
+        write = write.with_partition_columns([p]);
+    }
+    let table = write.await.map_err(|e| LakeError::delta(name, e))?;
+    super::fault_point();
+    Ok(table.version().unwrap_or(0))
+}
+
+/// Replaces changed records through a Delta MERGE on the key.
+async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, IngestError> {
+    let table = lake.table_for_write(src.name).await?;
+    let ctx = super::session();
+    let df = ctx
+        .read_parquet(file.display().to_string(), ParquetReadOptions::default())
+        .await
+        .map_err(LakeError::DataFusion)?;
+    let cols: Vec<&'static str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
+    let on = col(format!("target.{}", src.key)).eq(col(format!("source.{}", src.key)));
+    let (table, _metrics) = table
+        .merge(df, on)
+        .with_source_alias("source")
+        .with_target_alias("target")
+        .with_session_state(Arc::new(ctx.state()))
+        .with_writer_properties(writer_props())
+        .when_matched_update(|mut u| {
+            for c in &cols {
+                u = u.update(*c, col(format!("source.{c}")));
+            }
+            u
+        })
+        .and_then(|m| {
+            m.when_not_matched_insert(|mut ins| {
+                for c in &cols {
+                    ins = ins.set(*c, col(format!("source.{c}")));
+                }
+                ins
+            })
+        })
+        .map_err(|e| LakeError::delta(src.name, e))?
+        .await
+        .map_err(|e| LakeError::delta(src.name, e))?;
+    super::fault_point();
+    Ok(table.version().unwrap_or(0))
+}
+
+/// Commits one source. Returns the table's new version when anything was written.
+pub async fn commit_source(
+    lake: &Lake,
+    src: &'static Source,
+    staged: &mut [Staged],
+    known_platforms: Option<&HashSet<String>>,
+    dir: &Path,
+) -> Result<Option<u64>, IngestError> {
+    let best = best_in_run(src, staged)?;
+    let table = lake.published_table(src.name).await?;
+    let held = held_versions(table.as_ref(), src, &best).await?;
+    drop(table);
+    let out = tokio::task::block_in_place(|| decide(src, staged, &best, &held, known_platforms, dir))?;
+    drop(best);
+    let partition = src.is_event().then_some("quarter");
+    let mut version = None;
+    if let Some(ins) = &out.inserts {
+        version = Some(append_parquet(lake, src.name, std::slice::from_ref(ins), partition).await?);
+    }
+    if let Some(upd) = &out.updates {
+        version = Some(merge_updates(lake, src, upd).await?);
+    }
+    Ok(version)
+}

@@ -1,0 +1,196 @@
+//! Stage one file: read it, validate every row, and write the valid rows and
+//! the quarantined rows to Parquet files in the run's staging folder. Nothing
+//! here touches the published lake; a file that fails half-way leaves nothing.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+
+use chrono::NaiveDateTime;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::report::FileReport;
+use crate::batch::{RowsBuilder, V};
+use crate::outcome::Issue;
+use crate::read::{self, RawRecord, ReadError};
+use crate::schema::{quarantine_columns, staging_columns};
+use crate::spec::Source;
+use crate::validate::{map_headers, Validator};
+
+const BATCH: usize = 8192;
+
+/// A staged file.
+pub struct Staged {
+    pub report: FileReport,
+    /// Valid rows (staging schema); `None` when there are none.
+    pub data: Option<PathBuf>,
+    /// Quarantined rows (quarantine schema); `None` when there are none.
+    pub quarantine: Option<PathBuf>,
+}
+
+pub fn writer_props() -> WriterProperties {
+    WriterProperties::builder().set_compression(Compression::SNAPPY).build()
+}
+
+/// Everything a file's staging needs to know about the run.
+pub struct StageCtx<'a> {
+    pub run: &'a str,
+    pub dir: &'a Path,
+    pub secret: &'a [u8],
+    pub load_time: NaiveDateTime,
+    /// Called with the number of rows after each batch.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) -> Staged {
+    let file = path.display().to_string();
+    let mut report = FileReport { source: src.name.to_string(), file: file.clone(), ..Default::default() };
+    let data_path = cx.dir.join(format!("{}-{seq:05}.parquet", src.name));
+    let q_path = cx.dir.join(format!("{}-{seq:05}.quarantine.parquet", src.name));
+    match stage_inner(src, path, seq, cx, &data_path, &q_path, &mut report) {
+        Ok((has_data, has_q)) => Staged {
+            report,
+            data: has_data.then_some(data_path),
+            quarantine: has_q.then_some(q_path),
+        },
+        Err(why) => {
+            let _ = std::fs::remove_file(&data_path);
+            let _ = std::fs::remove_file(&q_path);
+            tracing::error!("{file}: rejected: {why}");
+            let format = report.format.clone();
+            let encoding = report.encoding.clone();
+            Staged {
+                report: FileReport {
+                    source: src.name.to_string(),
+                    file,
+                    format,
+                    encoding,
+                    rejected: Some(why),
+                    ..Default::default()
+                },
+                data: None,
+                quarantine: None,
+            }
+        }
+    }
+}
+
+fn stage_inner(
+    src: &'static Source,
+    path: &Path,
+    seq: usize,
+    cx: &StageCtx,
+    data_path: &Path,
+    q_path: &Path,
+    report: &mut FileReport,
+) -> Result<(bool, bool), String> {
+    let (mut reader, info) = read::open(path).map_err(|e| e.0)?;
+    report.format = info.format.to_string();
+    report.encoding = info.encoding.map(str::to_string);
+    let headers = reader.headers().to_vec();
+    let map = map_headers(src, &headers)?;
+    if !map.unknown.is_empty() {
+        tracing::warn!("{}: ignoring unknown columns: {}", report.file, map.unknown.join(", "));
+        for u in &map.unknown {
+            report.issues.insert((u.clone(), Issue::UnknownColumn.code().to_string()), 1);
+        }
+        report.unknown_columns = map.unknown.clone();
+    }
+    let mut validator = Validator::new(src, map, cx.secret, cx.load_time);
+
+    let cols = staging_columns(src);
+    let mut rows = RowsBuilder::new(&cols);
+    let mut qrows = RowsBuilder::new(&quarantine_columns());
+    let mut data_w: Option<ArrowWriter<File>> = None;
+    let mut q_w: Option<ArrowWriter<File>> = None;
+    let file_v = V::S(report.file.clone());
+    let run_v = V::S(cx.run.to_string());
+
+    let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(4);
+    std::thread::scope(|scope| -> Result<(), String> {
+        scope.spawn(move || loop {
+            let batch = reader.next_batch(BATCH);
+            let end = matches!(&batch, Ok(b) if b.is_empty()) || batch.is_err();
+            if tx.send(batch).is_err() || end {
+                break;
+            }
+        });
+        let mut values: Vec<V> = Vec::with_capacity(cols.len());
+        for batch in rx {
+            let batch = batch.map_err(|e| e.0)?;
+            if batch.is_empty() {
+                break;
+            }
+            for rec in &batch {
+                report.read += 1;
+                match validator.row(rec) {
+                    Ok(valid) => {
+                        values.clear();
+                        values.extend(valid.values);
+                        values.push(run_v.clone());
+                        values.push(file_v.clone());
+                        values.push(V::I(rec.row as i64));
+                        values.push(V::S(format!("{:016x}", valid.hash)));
+                        values.push(V::I(seq as i64));
+                        rows.push(&values);
+                    }
+                    Err(rej) => {
+                        report.quarantined += 1;
+                        *report.reasons.entry(rej.reason.code().to_string()).or_default() += 1;
+                        let raw = validator.raw_text(rec, &headers);
+                        qrows.push(&[
+                            run_v.clone(),
+                            V::S(src.name.to_string()),
+                            file_v.clone(),
+                            V::I(rec.row as i64),
+                            V::S(rej.reason.code().to_string()),
+                            V::S(rej.text),
+                            V::S(raw),
+                        ]);
+                    }
+                }
+            }
+            flush(&mut rows, &mut data_w, data_path, BATCH)?;
+            flush(&mut qrows, &mut q_w, q_path, BATCH)?;
+            (cx.progress)(batch.len() as u64);
+        }
+        Ok(())
+    })?;
+    flush(&mut rows, &mut data_w, data_path, 1)?;
+    flush(&mut qrows, &mut q_w, q_path, 1)?;
+    for ((col, issue), n) in &validator.issues {
+        report.issues.insert((col.clone(), issue.code().to_string()), *n);
+    }
+    let has_data = data_w.is_some();
+    let has_q = q_w.is_some();
+    for w in [data_w, q_w].into_iter().flatten() {
+        w.close().map_err(|e| format!("cannot write staging data: {e}"))?;
+    }
+    Ok((has_data, has_q))
+}
+
+fn flush(
+    rows: &mut RowsBuilder,
+    writer: &mut Option<ArrowWriter<File>>,
+    path: &Path,
+    min: usize,
+) -> Result<(), String> {
+    if rows.len() < min || rows.is_empty() {
+        return Ok(());
+    }
+    if writer.is_none() {
+        let f = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        *writer = Some(
+            ArrowWriter::try_new(f, rows.schema(), Some(writer_props()))
+                .map_err(|e| format!("cannot write staging data: {e}"))?,
+        );
+    }
+    let batch = rows.finish();
+    writer
+        .as_mut()
+        .expect("writer just created")
+        .write(&batch)
+        .map_err(|e| format!("cannot write staging data: {e}"))
+}

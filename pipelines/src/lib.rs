@@ -1,0 +1,17 @@
+//! Ingest: reads the raw extracts of sources.md, validates and normalises
+//! every row, pseudonymises personal data, and loads the lake.
+
+pub mod batch;
+mod error;
+pub mod ingest;
+pub mod outcome;
+pub mod read;
+pub mod reference;
+pub mod schema;
+pub mod secret;
+pub mod spec;
+pub mod validate;
+pub mod values;
+
+pub use error::IngestError;
+pub use ingest::{ingest, FileReport, IngestOptions, RunReport};

@@ -1,0 +1,100 @@
+//! Lake table schemas derived from the source specs.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::spec::{Kind, Source};
+
+/// Value types of lake columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutType {
+    Str,
+    /// Local (Beijing) date-time without zone, microseconds.
+    Ts,
+    Date,
+    Bool,
+    /// Decimal(18,2) yuan, held as fen.
+    Money,
+    I64,
+}
+
+impl OutType {
+    pub fn arrow(self) -> DataType {
+        match self {
+            OutType::Str => DataType::Utf8,
+            OutType::Ts => DataType::Timestamp(TimeUnit::Microsecond, None),
+            OutType::Date => DataType::Date32,
+            OutType::Bool => DataType::Boolean,
+            OutType::Money => DataType::Decimal128(18, 2),
+            OutType::I64 => DataType::Int64,
+        }
+    }
+}
+
+/// The lineage columns every source table carries.
+pub const LINEAGE: [(&str, OutType); 4] =
+    [("_run", OutType::Str), ("_file", OutType::Str), ("_row", OutType::I64), ("_hash", OutType::Str)];
+
+/// The normalised business columns of a source, in order: personal data
+/// columns are replaced by one `consumer_key`; event sources gain
+/// `province_code` and `quarter`.
+pub fn business_columns(src: &Source) -> Vec<(&'static str, OutType)> {
+    let mut out = Vec::new();
+    let mut key_added = false;
+    for c in src.columns {
+        let t = match c.kind {
+            Kind::Personal => {
+                if !key_added {
+                    out.push(("consumer_key", OutType::Str));
+                    key_added = true;
+                }
+                continue;
+            }
+            Kind::DateTime => OutType::Ts,
+            Kind::Date => OutType::Date,
+            Kind::Bool { .. } => OutType::Bool,
+            Kind::Money => OutType::Money,
+            _ => OutType::Str,
+        };
+        out.push((c.name, t));
+    }
+    if src.is_event() {
+        out.push(("province_code", OutType::Str));
+        out.push(("quarter", OutType::Str));
+    }
+    out
+}
+
+/// All columns of a source's lake table.
+pub fn lake_columns(src: &Source) -> Vec<(&'static str, OutType)> {
+    let mut cols = business_columns(src);
+    cols.extend(LINEAGE);
+    cols
+}
+
+pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
+    Arc::new(Schema::new(
+        cols.iter().map(|(n, t)| Field::new(*n, t.arrow(), true)).collect::<Vec<_>>(),
+    ))
+}
+
+/// The staging schema: the lake columns plus `_seq`, the file's place in the run.
+pub fn staging_columns(src: &Source) -> Vec<(&'static str, OutType)> {
+    let mut cols = lake_columns(src);
+    cols.push(("_seq", OutType::I64));
+    cols
+}
+
+/// The quarantine table.
+pub fn quarantine_columns() -> Vec<(&'static str, OutType)> {
+    vec![
+        ("run", OutType::Str),
+        ("source", OutType::Str),
+        ("file", OutType::Str),
+        ("row_number", OutType::I64),
+        ("reason_code", OutType::Str),
+        ("reason", OutType::Str),
+        ("raw", OutType::Str),
+    ]
+}

@@ -1,0 +1,385 @@
+//! Row validation: raw text in, normalised values or a quarantine reason out.
+//! Driven by the source specs; the cross-column rules of each source are at
+//! the end.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use crate::batch::V;
+use crate::outcome::{Issue, Reason};
+use crate::read::RawRecord;
+use crate::reference::Reference;
+use crate::schema::business_columns;
+use crate::spec::{Column, Kind, Source};
+use crate::values::{date, money, pii, text, uscc};
+
+/// How a file's header maps onto a source.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    /// For each spec column, the field index in the file.
+    pub pos: Vec<Option<usize>>,
+    /// File fields that carry personal data (never copied anywhere).
+    pub personal: Vec<bool>,
+    /// File fields that are redacted free text.
+    pub redacted: Vec<bool>,
+    /// Header names that match no column.
+    pub unknown: Vec<String>,
+}
+
+/// Maps a header by English or Chinese names, any order, surrounding spaces
+/// ignored. Fails, naming them, when required columns are absent.
+pub fn map_headers(src: &Source, headers: &[String]) -> Result<HeaderMap, String> {
+    let mut pos = vec![None; src.columns.len()];
+    let mut personal = vec![false; headers.len()];
+    let mut redacted = vec![false; headers.len()];
+    let mut unknown = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = text::trim(h);
+        let found = src
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(h) || c.zh == h);
+        match found {
+            Some(ci) => {
+                let c = &src.columns[ci];
+                personal[i] = c.kind == Kind::Personal;
+                redacted[i] = c.kind == Kind::Redacted;
+                if pos[ci].is_none() {
+                    pos[ci] = Some(i);
+                } else {
+                    unknown.push(format!("{h} (repeated column, first one used)"));
+                }
+            }
+            None => unknown.push(h.to_string()),
+        }
+    }
+    let missing: Vec<String> = src
+        .columns
+        .iter()
+        .zip(&pos)
+        .filter(|(c, p)| c.required && p.is_none())
+        .map(|(c, _)| format!("{} ({})", c.name, c.zh))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("required column missing: {}", missing.join(", ")));
+    }
+    Ok(HeaderMap { pos, personal, redacted, unknown })
+}
+
+/// A row that failed: the reason and a human-readable text.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub reason: Reason,
+    pub text: String,
+}
+
+fn reject(reason: Reason, text: String) -> Rejection {
+    Rejection { reason, text }
+}
+
+/// A valid row: its business values (in `business_columns` order), its key,
+/// its version time and content hash.
+#[derive(Debug, Clone)]
+pub struct ValidRow {
+    pub values: Vec<V>,
+    pub key: String,
+    pub version: NaiveDateTime,
+    pub hash: u64,
+}
+
+/// Validates the rows of one file.
+pub struct Validator<'a> {
+    src: &'static Source,
+    map: HeaderMap,
+    secret: &'a [u8],
+    load_time: NaiveDateTime,
+    reference: &'static Reference,
+    /// (column, issue) → count, for rows that were not quarantined.
+    pub issues: BTreeMap<(String, Issue), u64>,
+    out_index: BTreeMap<&'static str, usize>,
+    width: usize,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(src: &'static Source, map: HeaderMap, secret: &'a [u8], load_time: NaiveDateTime) -> Self {
+        let cols = business_columns(src);
+        let out_index = cols.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+        Validator {
+            src,
+            map,
+            secret,
+            load_time,
+            reference: Reference::get(),
+            issues: BTreeMap::new(),
+            out_index,
+            width: cols.len(),
+        }
+    }
+
+    pub fn header_map(&self) -> &HeaderMap {
+        &self.map
+    }
+
+    /// The raw row as JSON text for the quarantine table: personal data
+    /// fields removed, description redacted. A row that could not be split
+    /// into fields is withheld when the source has personal data columns,
+    /// since its fields cannot be told apart.
+    pub fn raw_text(&self, rec: &RawRecord, headers: &[String]) -> String {
+        if rec.malformed.is_some() {
+            if self.src.columns.iter().any(|c| c.kind == Kind::Personal) {
+                return "(withheld: the row could not be split into fields, so personal data could not be removed)".to_string();
+            }
+            return pii::redact(&rec.fields.join(","));
+        }
+        let mut obj = serde_json::Map::new();
+        for (i, v) in rec.fields.iter().enumerate() {
+            if self.map.personal.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let name = headers.get(i).cloned().unwrap_or_else(|| format!("field{}", i + 1));
+            let v = if self.map.redacted.get(i).copied().unwrap_or(false) { pii::redact(v) } else { v.clone() };
+            obj.insert(name, serde_json::Value::String(v));
+        }
+        serde_json::Value::Object(obj).to_string()
+    }
+
+    fn field<'r>(&self, rec: &'r RawRecord, ci: usize) -> &'r str {
+        match self.map.pos[ci] {
+            Some(p) => rec.fields.get(p).map(String::as_str).unwrap_or(""),
+            None => "",
+        }
+    }
+
+    /// Validates one row.
+    pub fn row(&mut self, rec: &RawRecord) -> Result<ValidRow, Rejection> {
+        if let Some(why) = &rec.malformed {
+            return Err(reject(Reason::MalformedRow, why.clone()));
+        }
+        let mut values = vec![V::Null; self.width];
+        let mut issues: Vec<(&'static str, Issue)> = Vec::new();
+        let mut phone = None;
+        let mut id_number = None;
+        for (ci, col) in self.src.columns.iter().enumerate() {
+            let raw = self.field(rec, ci);
+            let is_key = col.name == self.src.key;
+            let v = self.value(col, raw, is_key, &mut issues)?;
+            if col.kind == Kind::Personal {
+                match col.name {
+                    "consumer_phone" => phone = v.as_str().map(str::to_string),
+                    "consumer_id_number" => id_number = v.as_str().map(str::to_string),
+                    _ => {}
+                }
+                continue;
+            }
+            values[self.out_index[col.name]] = v;
+        }
+        if let Some(&i) = self.out_index.get("consumer_key") {
+            values[i] = pii::consumer_key(self.secret, phone.as_deref(), id_number.as_deref())
+                .map(V::S)
+                .unwrap_or(V::Null);
+        }
+        self.cross_rules(&mut values, &mut issues)?;
+
+        // Event time, province, quarter, version.
+        let get = |values: &Vec<V>, n: &str| values[self.out_index[n]].clone();
+        let event = self.src.event_time.map(|n| get(&values, n).as_ts().expect("required event time"));
+        if let Some(ev) = event {
+            let region = get(&values, "region_code");
+            let prov = region.as_str().and_then(|r| self.reference.province_of(r)).map(str::to_string);
+            values[self.out_index["province_code"]] = prov.map(V::S).unwrap_or(V::Null);
+            values[self.out_index["quarter"]] = V::S(date::quarter_of(ev.date()));
+        }
+        let ui = self.out_index["updated_at"];
+        let version = match values[ui].as_ts() {
+            Some(t) => t,
+            None => {
+                let t = event
+                    .or_else(|| {
+                        self.out_index.get("registered_on").and_then(|&i| values[i].as_ts())
+                    })
+                    .unwrap_or(self.load_time);
+                values[ui] = V::Ts(t);
+                t
+            }
+        };
+        let key = values[self.out_index[self.src.key]].as_str().unwrap_or_default().to_string();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (i, v) in values.iter().enumerate() {
+            if i != ui {
+                v.hash_into(&mut h);
+            }
+        }
+        for (c, issue) in issues {
+            *self.issues.entry((c.to_string(), issue)).or_default() += 1;
+        }
+        Ok(ValidRow { values, key, version, hash: h.digest() })
+    }
+
+    /// Reads one value by its column's kind.
+    fn value(
+        &self,
+        col: &Column,
+        raw: &str,
+        is_key: bool,
+        issues: &mut Vec<(&'static str, Issue)>,
+    ) -> Result<V, Rejection> {
+        let name = col.name;
+        let cleaned = match col.kind {
+            Kind::Text | Kind::Personal | Kind::Redacted | Kind::Items => text::clean_text(raw),
+            _ => text::clean_code(raw),
+        };
+        let Some(s) = cleaned else {
+            if is_key {
+                return Err(reject(Reason::MissingKey, format!("{name}: the key is missing")));
+            }
+            if col.required {
+                return Err(reject(Reason::MissingRequired, format!("{name}: required value is missing")));
+            }
+            return Ok(match col.kind {
+                Kind::Bool { default: Some(d) } => V::B(d),
+                _ => V::Null,
+            });
+        };
+        // A bad value: quarantine in a required column, else missing + counted.
+        let bad = |reason: Reason, issue: Issue, what: String, issues: &mut Vec<(&'static str, Issue)>| {
+            if col.required {
+                Err(reject(reason, format!("{name}: {what}")))
+            } else {
+                issues.push((name, issue));
+                Ok(match col.kind {
+                    Kind::Bool { default: Some(d) } => V::B(d),
+                    _ => V::Null,
+                })
+            }
+        };
+        let r = self.reference;
+        match col.kind {
+            Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s)),
+            Kind::Redacted => Ok(V::S(pii::redact(&s))),
+            Kind::Items => {
+                let items: Vec<&str> = s
+                    .split([';', '；', '、'])
+                    .map(text::trim)
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                Ok(if items.is_empty() { V::Null } else { V::S(items.join(";")) })
+            }
+            Kind::Enum(list) => match list.iter().find(|x| **x == s) {
+                Some(x) => Ok(V::S((*x).to_string())),
+                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown value '{s}'"), issues),
+            },
+            Kind::Category { goods_only } => match r.categories.code_of(&s) {
+                Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(c.to_string())),
+                Some(c) => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("'{s}' ({c}) is a service category; sampling takes goods (G..) only"),
+                    issues,
+                ),
+                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown category '{s}'"), issues),
+            },
+            Kind::Problem => match r.problems.code_of(&s) {
+                Some(c) => Ok(V::S(c.to_string())),
+                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown problem type '{s}'"), issues),
+            },
+            Kind::Violation => match r.violations.code_of(&s) {
+                Some(c) => Ok(V::S(c.to_string())),
+                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown violation type '{s}'"), issues),
+            },
+            Kind::BusinessFormat => match r.formats.code_of(&s) {
+                Some(c) => Ok(V::S(c.to_string())),
+                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown business format '{s}'"), issues),
+            },
+            Kind::DateTime => match date::parse_datetime(&s) {
+                Some(t) => Ok(V::Ts(t)),
+                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as a date-time"), issues),
+            },
+            Kind::Date => match date::parse_date(&s) {
+                Some(d) => Ok(V::D(d)),
+                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as a date"), issues),
+            },
+            Kind::Bool { .. } => match text::parse_bool(&s) {
+                Some(b) => Ok(V::B(b)),
+                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as yes/no"), issues),
+            },
+            Kind::Money => match money::parse_money_fen(&s) {
+                Ok(f) => Ok(V::M(f)),
+                Err(money::MoneyError::Negative) => {
+                    Err(reject(Reason::BadMoney, format!("{name}: negative amount '{s}'")))
+                }
+                Err(money::MoneyError::Unparseable) => {
+                    Err(reject(Reason::BadMoney, format!("{name}: cannot read '{s}' as an amount in yuan")))
+                }
+            },
+            Kind::Region => match r.region_code(&s) {
+                Some(c) => Ok(V::S(c)),
+                None => bad(Reason::UnknownRegion, Issue::UnknownRegion, format!("unknown region '{s}'"), issues),
+            },
+            Kind::Uscc => match uscc::normalise_uscc(&s) {
+                Some(c) => Ok(V::S(c)),
+                None if is_key => Err(reject(Reason::InvalidKey, format!("{name}: '{s}' is not a valid credit code"))),
+                None => bad(Reason::InvalidKey, Issue::InvalidUscc, format!("'{s}' is not a valid credit code"), issues),
+            },
+        }
+    }
+
+    /// Rules across columns, per source.
+    fn cross_rules(&self, v: &mut [V], issues: &mut Vec<(&'static str, Issue)>) -> Result<(), Rejection> {
+        let i = |n: &str| self.out_index[n];
+        match self.src.name {
+            "complaints" => {
+                let status = v[i("status")].as_str().unwrap_or_default().to_string();
+                let closed = v[i("closed_at")].as_ts();
+                let closed_status = status == "已办结" || status == "已终止";
+                if closed_status && closed.is_none() {
+                    return Err(reject(Reason::StatusDates, format!("status {status} requires closed_at")));
+                }
+                if !closed_status && closed.is_some() {
+                    return Err(reject(Reason::StatusDates, format!("closed_at is set but status is {status}")));
+                }
+                if !v[i("outcome")].is_null() && closed.is_none() {
+                    return Err(reject(Reason::StatusDates, "outcome is set without closed_at".into()));
+                }
+                if let (Some(c), Some(r)) = (closed, v[i("received_at")].as_ts()) {
+                    if c < r {
+                        return Err(reject(Reason::DateOrder, format!("closed_at {c} is before received_at {r}")));
+                    }
+                }
+            }
+            "cases" => {
+                if let (Some(c), Some(f)) = (v[i("closed_at")].as_ts(), v[i("filed_at")].as_ts()) {
+                    if c < f {
+                        return Err(reject(
+                            Reason::DateOrder,
+                            format!("closed_at {} is before filed_at {}", c.date(), f.date()),
+                        ));
+                    }
+                }
+            }
+            "sampling" => {
+                if v[i("result")].as_str() == Some("合格") && !v[i("failed_items")].is_null() {
+                    v[i("failed_items")] = V::Null;
+                    issues.push(("failed_items", Issue::NotApplicable));
+                }
+            }
+            "monitoring" => {
+                if v[i("action")].is_null() {
+                    v[i("action")] = V::S("无".into());
+                }
+            }
+            "entities" => {
+                if let (Some(u), Some(s)) = (v[i("abnormal_until")].as_ts(), v[i("abnormal_since")].as_ts()) {
+                    if u < s {
+                        return Err(reject(
+                            Reason::DateOrder,
+                            format!("abnormal_until {} is before abnormal_since {}", u.date(), s.date()),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

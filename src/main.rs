@@ -1,0 +1,186 @@
+//! `wangjian`: the command-line interface (../shared/spec/cli.md). Glue only:
+//! the work is done by the `pipelines`, `lake` and `queries` crates.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use wangjian_lake::Lake;
+use wangjian_pipelines::{IngestError, IngestOptions};
+use wangjian_queries::Format;
+
+#[derive(Parser)]
+#[command(name = "wangjian", version, about = "网监: online market supervision analytics")]
+struct Cli {
+    /// The lake folder.
+    #[arg(long, global = true, env = "WANGJIAN_LAKE", default_value = "data/lake")]
+    lake: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load files, or folders laid out as <source>/..., into the lake.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat the given files as this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Exit 3 when any row was quarantined, too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Run SQL over every lake table; without -e/-f, an interactive shell.
+    Sql {
+        #[arg(short = 'e', long = "execute", conflicts_with = "file")]
+        sql: Option<String>,
+        #[arg(short = 'f', long)]
+        file: Option<PathBuf>,
+        #[arg(long, default_value = "table")]
+        format: Format,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// The whole chain on data/raw (the built-in sample is copied there first when it is empty).
+    Run {
+        #[arg(long, default_value = "data/raw")]
+        raw: PathBuf,
+    },
+}
+
+/// Exit codes of cli.md.
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_REJECTED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_target(false)
+        .without_time()
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            let usage = e.downcast_ref::<IngestError>().is_some_and(|i| matches!(i, IngestError::Usage(_)));
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Ingest { paths, source, strict } => ingest(&cli.lake, &paths, source, strict).await,
+        Command::Sql { sql, file, format, output } => sql_cmd(&cli.lake, sql, file, format, output).await,
+        Command::Run { raw } => run(&cli.lake, &raw).await,
+    }
+}
+
+async fn ingest(lake: &Path, paths: &[PathBuf], source: Option<String>, strict: bool) -> Result<u8> {
+    let lake = Lake::open(lake)?;
+    let opts = IngestOptions { source, progress: true };
+    let report = wangjian_pipelines::ingest(&lake, paths, &opts).await?;
+    print!("{}", report.render());
+    for f in report.files.iter().filter(|f| f.rejected.is_some()) {
+        eprintln!("rejected: {}: {}", f.file, f.rejected.as_deref().unwrap_or_default());
+    }
+    let q = report.quarantined();
+    if q > 0 {
+        eprintln!("{q} rows quarantined (query the `quarantine` table for file, row and reason)");
+    }
+    Ok(if report.rejected() > 0 || (strict && q > 0) { EXIT_REJECTED } else { 0 })
+}
+
+async fn sql_cmd(
+    lake: &Path,
+    sql: Option<String>,
+    file: Option<PathBuf>,
+    format: Format,
+    output: Option<PathBuf>,
+) -> Result<u8> {
+    let lake = Lake::open_existing(lake)?;
+    let ctx = wangjian_queries::open_session(&lake).await?;
+    let text = match (sql, file) {
+        (Some(s), _) => s,
+        (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+        (None, None) => {
+            wangjian_queries::run_shell(&ctx).await?;
+            return Ok(0);
+        }
+    };
+    let results = wangjian_queries::run_sql(&ctx, &text).await?;
+    let mut out: Box<dyn Write> = match &output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    for (schema, batches) in &results {
+        wangjian_queries::write_batches(&mut out, schema, batches, format)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Copies the built-in sample extracts into an empty raw folder.
+fn seed_raw(raw: &Path) -> Result<bool> {
+    let empty = !raw.exists() || std::fs::read_dir(raw)?.next().is_none();
+    if !empty {
+        return Ok(false);
+    }
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("sample");
+    copy_tree(&sample, raw).with_context(|| format!("cannot copy the sample data to {}", raw.display()))?;
+    Ok(true)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
+    if seed_raw(raw)? {
+        eprintln!("{} was empty: copied the built-in sample extracts there", raw.display());
+    }
+    let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
+    let lake = Lake::open_existing(lake_dir)?;
+    println!("\nlake: {}", lake.root().display());
+    println!("try:  wangjian sql -e \"SELECT quarter, province_code, count(*) AS n FROM complaints GROUP BY 1, 2 ORDER BY 1, 2\"");
+    println!("      wangjian sql -e \"SELECT source, reason_code, count(*) FROM quarantine GROUP BY 1, 2\"");
+    Ok(code)
+}
