@@ -27,12 +27,14 @@ impl Lake {
         Ok(Some(table))
     }
 
-    /// A handle for writing: the published table, or an empty location.
+    /// A handle for writing: the table at its latest version (after
+    /// [`Lake::repair`], the same content as the published one), or an empty
+    /// location for a table never published.
     pub async fn table_for_write(&self, name: &str) -> Result<DeltaTable, LakeError> {
-        if let Some(t) = self.published_table(name).await? {
-            return Ok(t);
-        }
         let url = self.table_url(name)?;
+        if self.catalog()?.tables.contains_key(name) {
+            return deltalake::open_table(url).await.map_err(|e| LakeError::delta(name, e));
+        }
         deltalake::DeltaTableBuilder::from_url(url)
             .and_then(|b| b.build())
             .map_err(|e| LakeError::delta(name, e))
@@ -44,6 +46,7 @@ impl Lake {
     pub async fn repair(&self) -> Result<Vec<String>, LakeError> {
         let cat = self.catalog()?;
         let mut done = Vec::new();
+        let mut repinned = std::collections::BTreeMap::new();
         let entries = match std::fs::read_dir(&self.root) {
             Ok(e) => e,
             Err(e) => return Err(LakeError::io("cannot list the lake", e)),
@@ -64,11 +67,15 @@ impl Lake {
                     let table = deltalake::open_table(url).await.map_err(|e| LakeError::delta(&name, e))?;
                     let latest = table.version().unwrap_or(0);
                     if latest > pin.version {
-                        table
+                        let (restored, _) = table
                             .restore()
                             .with_version_to_restore(pin.version)
                             .await
                             .map_err(|e| LakeError::delta(&name, e))?;
+                        // Same content as the pin, at the new version.
+                        let mut entry = pin.clone();
+                        entry.version = restored.version().unwrap_or(latest + 1);
+                        repinned.insert(name.clone(), entry);
                         done.push(format!(
                             "restored {name} to version {} (an unfinished run had reached {latest})",
                             pin.version
@@ -76,6 +83,9 @@ impl Lake {
                     }
                 }
             }
+        }
+        if !repinned.is_empty() {
+            self.publish("repair", &repinned)?;
         }
         let staging = self.root.join("_staging");
         if staging.exists() {

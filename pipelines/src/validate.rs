@@ -17,8 +17,10 @@ use crate::values::{date, money, pii, text, uscc};
 /// How a file's header maps onto a source.
 #[derive(Debug, Clone)]
 pub struct HeaderMap {
-    /// For each spec column, the field index in the file.
-    pub pos: Vec<Option<usize>>,
+    /// For each spec column, the field indexes in the file that carry it
+    /// (a column may be named twice, e.g. in English and in Chinese on
+    /// different JSON lines); the first non-empty one is read.
+    pub pos: Vec<Vec<usize>>,
     /// File fields that carry personal data (never copied anywhere).
     pub personal: Vec<bool>,
     /// File fields that are redacted free text.
@@ -30,7 +32,7 @@ pub struct HeaderMap {
 /// Maps a header by English or Chinese names, any order, surrounding spaces
 /// ignored. Fails, naming them, when required columns are absent.
 pub fn map_headers(src: &Source, headers: &[String]) -> Result<HeaderMap, String> {
-    let mut pos = vec![None; src.columns.len()];
+    let mut pos: Vec<Vec<usize>> = vec![Vec::new(); src.columns.len()];
     let mut personal = vec![false; headers.len()];
     let mut redacted = vec![false; headers.len()];
     let mut unknown = Vec::new();
@@ -45,11 +47,7 @@ pub fn map_headers(src: &Source, headers: &[String]) -> Result<HeaderMap, String
                 let c = &src.columns[ci];
                 personal[i] = c.kind == Kind::Personal;
                 redacted[i] = c.kind == Kind::Redacted;
-                if pos[ci].is_none() {
-                    pos[ci] = Some(i);
-                } else {
-                    unknown.push(format!("{h} (repeated column, first one used)"));
-                }
+                pos[ci].push(i);
             }
             None => unknown.push(h.to_string()),
         }
@@ -58,7 +56,7 @@ pub fn map_headers(src: &Source, headers: &[String]) -> Result<HeaderMap, String
         .columns
         .iter()
         .zip(&pos)
-        .filter(|(c, p)| c.required && p.is_none())
+        .filter(|(c, p)| c.required && p.is_empty())
         .map(|(c, _)| format!("{} ({})", c.name, c.zh))
         .collect();
     if !missing.is_empty() {
@@ -145,10 +143,17 @@ impl<'a> Validator<'a> {
     }
 
     fn field<'r>(&self, rec: &'r RawRecord, ci: usize) -> &'r str {
-        match self.map.pos[ci] {
-            Some(p) => rec.fields.get(p).map(String::as_str).unwrap_or(""),
-            None => "",
+        let mut first = "";
+        for &p in &self.map.pos[ci] {
+            let v = rec.fields.get(p).map(String::as_str).unwrap_or("");
+            if !text::is_missing_token(text::trim(v)) {
+                return v;
+            }
+            if first.is_empty() {
+                first = v;
+            }
         }
+        first
     }
 
     /// Validates one row.

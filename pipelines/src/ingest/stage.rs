@@ -49,7 +49,20 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
     let mut report = FileReport { source: src.name.to_string(), file: file.clone(), ..Default::default() };
     let data_path = cx.dir.join(format!("{}-{seq:05}.parquet", src.name));
     let q_path = cx.dir.join(format!("{}-{seq:05}.quarantine.parquet", src.name));
-    match stage_inner(src, path, seq, cx, &data_path, &q_path, &mut report) {
+    // A panic here would be a bug, never a property of the input: the file is
+    // rejected with the message and the run goes on.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stage_inner(src, path, seq, cx, &data_path, &q_path, &mut report)
+    }))
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("internal error while reading this file (please report): {msg}"))
+    });
+    match result {
         Ok((has_data, has_q)) => Staged {
             report,
             data: has_data.then_some(data_path),
@@ -58,7 +71,6 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
         Err(why) => {
             let _ = std::fs::remove_file(&data_path);
             let _ = std::fs::remove_file(&q_path);
-            tracing::error!("{file}: rejected: {why}");
             let format = report.format.clone();
             let encoding = report.encoding.clone();
             Staged {

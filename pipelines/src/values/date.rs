@@ -123,6 +123,9 @@ fn split_offset(s: &str) -> Option<(&str, Option<i32>)> {
     for len in [6usize, 5] {
         if b.len() > len + 10 {
             let start = b.len() - len;
+            if !s.is_char_boundary(start) {
+                continue;
+            }
             let tail = &s[start..];
             let sign = match tail.as_bytes()[0] {
                 b'+' => 1,
@@ -165,7 +168,7 @@ impl<'a> Parser<'a> {
         self.text[start..self.i].parse().ok()
     }
     fn eat(&mut self, lit: &str) -> bool {
-        if self.text[self.i..].starts_with(lit) {
+        if self.text.as_bytes()[self.i..].starts_with(lit.as_bytes()) {
             self.i += lit.len();
             true
         } else {
@@ -255,6 +258,7 @@ mod tests {
         for s in [
             "2025-13-01", "2025-02-30", "2025-07-03 25:00", "2025.07.03", "07/03/2025",
             "2025-07-03x", "2025年7月3", "20251301", "yesterday", "2025-7", "123456",
+            "2025年9月30日 23时59", "2025-07-03 时", "二〇二五年七月三日", "2025-07-03 14:22:10+0",
         ] {
             assert_eq!(parse_datetime(s), None, "{s}");
         }
