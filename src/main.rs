@@ -12,10 +12,19 @@ use wangjian_pipelines::{IngestError, IngestOptions};
 use wangjian_queries::Format;
 
 #[derive(Parser)]
-#[command(name = "wangjian", version, about = "网监: online market supervision analytics")]
+#[command(
+    name = "wangjian",
+    version,
+    about = "网监: online market supervision analytics"
+)]
 struct Cli {
     /// The lake folder.
-    #[arg(long, global = true, env = "WANGJIAN_LAKE", default_value = "data/lake")]
+    #[arg(
+        long,
+        global = true,
+        env = "WANGJIAN_LAKE",
+        default_value = "data/lake"
+    )]
     lake: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -74,7 +83,10 @@ fn main() -> ExitCode {
         .with_target(false)
         .without_time()
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -88,7 +100,9 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            let usage = e.downcast_ref::<IngestError>().is_some_and(|i| matches!(i, IngestError::Usage(_)));
+            let usage = e
+                .downcast_ref::<IngestError>()
+                .is_some_and(|i| matches!(i, IngestError::Usage(_)));
             ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
         }
     }
@@ -96,25 +110,50 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Ingest { paths, source, strict } => ingest(&cli.lake, &paths, source, strict).await,
-        Command::Sql { sql, file, format, output } => sql_cmd(&cli.lake, sql, file, format, output).await,
+        Command::Ingest {
+            paths,
+            source,
+            strict,
+        } => ingest(&cli.lake, &paths, source, strict).await,
+        Command::Sql {
+            sql,
+            file,
+            format,
+            output,
+        } => sql_cmd(&cli.lake, sql, file, format, output).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
 
-async fn ingest(lake: &Path, paths: &[PathBuf], source: Option<String>, strict: bool) -> Result<u8> {
+async fn ingest(
+    lake: &Path,
+    paths: &[PathBuf],
+    source: Option<String>,
+    strict: bool,
+) -> Result<u8> {
     let lake = Lake::open(lake)?;
-    let opts = IngestOptions { source, progress: true };
+    let opts = IngestOptions {
+        source,
+        progress: true,
+    };
     let report = wangjian_pipelines::ingest(&lake, paths, &opts).await?;
     print!("{}", report.render());
     for f in report.files.iter().filter(|f| f.rejected.is_some()) {
-        eprintln!("rejected: {}: {}", f.file, f.rejected.as_deref().unwrap_or_default());
+        eprintln!(
+            "rejected: {}: {}",
+            f.file,
+            f.rejected.as_deref().unwrap_or_default()
+        );
     }
     let q = report.quarantined();
     if q > 0 {
         eprintln!("{q} rows quarantined (query the `quarantine` table for file, row and reason)");
     }
-    Ok(if report.rejected() > 0 || (strict && q > 0) { EXIT_REJECTED } else { 0 })
+    Ok(if report.rejected() > 0 || (strict && q > 0) {
+        EXIT_REJECTED
+    } else {
+        0
+    })
 }
 
 async fn sql_cmd(
@@ -128,7 +167,9 @@ async fn sql_cmd(
     let ctx = wangjian_queries::open_session(&lake).await?;
     let text = match (sql, file) {
         (Some(s), _) => s,
-        (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+        (None, Some(f)) => {
+            std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?
+        }
         (None, None) => {
             wangjian_queries::run_shell(&ctx).await?;
             return Ok(0);
@@ -154,8 +195,11 @@ fn seed_raw(raw: &Path) -> Result<bool> {
     if !empty {
         return Ok(false);
     }
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("sample");
-    copy_tree(&sample, raw).with_context(|| format!("cannot copy the sample data to {}", raw.display()))?;
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join("sample");
+    copy_tree(&sample, raw)
+        .with_context(|| format!("cannot copy the sample data to {}", raw.display()))?;
     Ok(true)
 }
 
@@ -175,7 +219,10 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
     if seed_raw(raw)? {
-        eprintln!("{} was empty: copied the built-in sample extracts there", raw.display());
+        eprintln!(
+            "{} was empty: copied the built-in sample extracts there",
+            raw.display()
+        );
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
     let lake = Lake::open_existing(lake_dir)?;

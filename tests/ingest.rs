@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn data(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("data").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join(p)
 }
 
 struct Lake {
@@ -17,7 +20,9 @@ struct Lake {
 
 impl Lake {
     fn new() -> Self {
-        Lake { dir: tempfile::tempdir().expect("temp dir") }
+        Lake {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     fn path(&self) -> PathBuf {
         self.dir.path().join("lake")
@@ -25,7 +30,8 @@ impl Lake {
     fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_wangjian"));
         c.arg("--lake").arg(self.path());
-        c.env("WANGJIAN_PII_KEY", "test-key").env_remove("WANGJIAN_FAULT_AFTER_COMMITS");
+        c.env("WANGJIAN_PII_KEY", "test-key")
+            .env_remove("WANGJIAN_FAULT_AFTER_COMMITS");
         c
     }
     fn ingest(&self, paths: &[&Path]) -> Output {
@@ -38,11 +44,23 @@ impl Lake {
     }
     /// Rows of a query as JSON objects.
     fn query(&self, sql: &str) -> Vec<serde_json::Map<String, Value>> {
-        let out = self.cmd().args(["sql", "--format", "json", "-e", sql]).output().expect("runs");
-        assert!(out.status.success(), "sql failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd()
+            .args(["sql", "--format", "json", "-e", sql])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "sql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).expect("utf-8");
         let v: Value = serde_json::from_str(text.trim()).expect("json array");
-        v.as_array().expect("array").iter().map(|r| r.as_object().expect("object").clone()).collect()
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r.as_object().expect("object").clone())
+            .collect()
     }
     fn scalar(&self, sql: &str) -> Value {
         let rows = self.query(sql);
@@ -74,7 +92,12 @@ fn counts(lake: &Lake, file_suffix: &str) -> (i64, i64, i64, i64) {
     ));
     let r = &rows[0];
     let g = |k: &str| r[k].as_i64().unwrap();
-    (g("rows_read"), g("loaded"), g("superseded"), g("quarantined"))
+    (
+        g("rows_read"),
+        g("loaded"),
+        g("superseded"),
+        g("quarantined"),
+    )
 }
 
 #[test]
@@ -83,7 +106,10 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
     let out = lake.ingest(&[&data("basic")]);
     ok(&out);
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(printed.contains("2025Q3-a.csv"), "the run prints per-file counts:\n{printed}");
+    assert!(
+        printed.contains("2025Q3-a.csv"),
+        "the run prints per-file counts:\n{printed}"
+    );
 
     // Per file: read = loaded + superseded + quarantined, with the hand-counted figures.
     assert_eq!(counts(&lake, "2025Q3-a.csv"), (15, 5, 1, 9));
@@ -95,18 +121,29 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
     assert_eq!(counts(&lake, "sampling.csv.gz"), (3, 2, 0, 1));
     assert_eq!(counts(&lake, "monitoring.ndjson"), (2, 2, 0, 0));
     assert_eq!(
-        lake.count("SELECT count(*) FROM load_runs WHERE rows_read <> loaded + superseded + quarantined"),
+        lake.count(
+            "SELECT count(*) FROM load_runs WHERE rows_read <> loaded + superseded + quarantined"
+        ),
         0
     );
 
     // Encodings detected per file.
-    let enc = lake.query("SELECT file, encoding FROM load_runs WHERE source = 'complaints' ORDER BY file");
+    let enc = lake
+        .query("SELECT file, encoding FROM load_runs WHERE source = 'complaints' ORDER BY file");
     let encs: Vec<&str> = enc.iter().map(|r| s(&r["encoding"])).collect();
     assert_eq!(encs, ["UTF-8", "gb18030", "UTF-8"]);
     let b001 = lake.query("SELECT respondent_name, region_code, category, problem, kind FROM complaints WHERE record_id = 'B001'");
     assert_eq!(s(&b001[0]["respondent_name"]), "杭州某某电子商务有限公司");
-    assert_eq!(s(&b001[0]["region_code"]), "330000", "province name mapped to its code");
-    assert_eq!(s(&b001[0]["category"]), "G01", "category name mapped to its code");
+    assert_eq!(
+        s(&b001[0]["region_code"]),
+        "330000",
+        "province name mapped to its code"
+    );
+    assert_eq!(
+        s(&b001[0]["category"]),
+        "G01",
+        "category name mapped to its code"
+    );
     assert_eq!(s(&b001[0]["problem"]), "P01");
 
     // Values: money forms, dates, booleans, full-width folding.
@@ -115,7 +152,12 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
          CAST(received_at AS VARCHAR) AS recv, CAST(closed_at AS VARCHAR) AS closed, seven_day_return, is_online, \
          region_code, province_code, quarter, channel FROM complaints ORDER BY record_id",
     );
-    let by = |id: &str| a.iter().find(|r| s(&r["record_id"]) == id).unwrap_or_else(|| panic!("{id} missing")).clone();
+    let by = |id: &str| {
+        a.iter()
+            .find(|r| s(&r["record_id"]) == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .clone()
+    };
     let a001 = by("A001");
     assert_eq!(s(&a001["amount"]), "1234.50");
     assert_eq!(s(&a001["rec"]), "1000.00");
@@ -127,12 +169,19 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
     assert_eq!(s(&a002["amount"]), "12.00");
     assert_eq!(s(&a002["recv"]), "2025-08-01T00:00:00");
     assert_eq!(s(&a002["region_code"]), "440000");
-    assert_eq!(a002["seven_day_return"], Value::Bool(false), "default false");
+    assert_eq!(
+        a002["seven_day_return"],
+        Value::Bool(false),
+        "default false"
+    );
     let a012 = by("A012");
     assert_eq!(s(&a012["recv"]), "2025-09-30T23:59:00");
     assert_eq!(s(&a012["closed"]), "2025-10-01T00:00:00");
     assert_eq!(s(&a012["quarter"]), "2025Q3");
-    assert!(a012.get("channel").is_none_or(Value::is_null), "unknown optional enum set to missing");
+    assert!(
+        a012.get("channel").is_none_or(Value::is_null),
+        "unknown optional enum set to missing"
+    );
     let a014 = by("A014");
     assert_eq!(s(&a014["amount"]), "12.50");
     assert_eq!(s(&a014["region_code"]), "440305");
@@ -142,8 +191,14 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
     // XLSX: Excel serial dates and text dates, names for codes.
     let k = lake.query("SELECT case_id, CAST(filed_at AS VARCHAR) f, CAST(closed_at AS VARCHAR) c, violation, CAST(fine_yuan AS VARCHAR) fine, police_transfer FROM cases ORDER BY case_id");
     assert_eq!(k.len(), 2);
-    assert_eq!((s(&k[0]["f"]), s(&k[0]["c"]), s(&k[0]["fine"])), ("2025-07-10", "2025-09-01", "5000.00"));
-    assert_eq!((s(&k[1]["f"]), s(&k[1]["violation"]), s(&k[1]["fine"])), ("2025-08-02", "V03", "1200.50"));
+    assert_eq!(
+        (s(&k[0]["f"]), s(&k[0]["c"]), s(&k[0]["fine"])),
+        ("2025-07-10", "2025-09-01", "5000.00")
+    );
+    assert_eq!(
+        (s(&k[1]["f"]), s(&k[1]["violation"]), s(&k[1]["fine"])),
+        ("2025-08-02", "V03", "1200.50")
+    );
     assert_eq!(k[1]["police_transfer"], Value::Bool(true));
 
     // JSON lines: numbers as values, English and Chinese keys, lower-case USCC upper-cased.
@@ -152,14 +207,17 @@ fn every_format_and_encoding_loads_with_the_right_outcomes() {
     assert_eq!(s(&e[0]["region_code"]), "110108");
     assert_eq!(s(&e[0]["r"]), "2019-01-01");
     assert_eq!(s(&e[0]["ss"]), "2025-03-01");
-    let m = lake.query("SELECT monitor_id, action, category, region_code FROM monitoring ORDER BY monitor_id");
+    let m = lake.query(
+        "SELECT monitor_id, action, category, region_code FROM monitoring ORDER BY monitor_id",
+    );
     assert_eq!(s(&m[0]["monitor_id"]), "2");
     assert_eq!(s(&m[0]["region_code"]), "440305");
     assert_eq!(s(&m[0]["category"]), "G02");
     assert_eq!(s(&m[1]["action"]), "无", "action defaults to 无");
 
     // gzip CSV: items normalised; failed_items on a passed batch set to missing.
-    let sm = lake.query("SELECT sample_id, failed_items, counterfeit FROM sampling ORDER BY sample_id");
+    let sm =
+        lake.query("SELECT sample_id, failed_items, counterfeit FROM sampling ORDER BY sample_id");
     assert!(sm[0].get("failed_items").is_none_or(Value::is_null));
     assert_eq!(s(&sm[1]["failed_items"]), "微生物;标签;重金属");
     assert_eq!(sm[1]["counterfeit"], Value::Bool(true));
@@ -204,7 +262,13 @@ fn every_quarantine_reason_is_recorded_with_file_and_row() {
     let issues = lake.query("SELECT column_name, code, rows FROM load_issues WHERE kind = 'field' AND file LIKE '%2025Q3-a.csv' ORDER BY column_name");
     let got: Vec<(String, String, i64)> = issues
         .iter()
-        .map(|r| (s(&r["column_name"]).to_string(), s(&r["code"]).to_string(), r["rows"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                s(&r["column_name"]).to_string(),
+                s(&r["code"]).to_string(),
+                r["rows"].as_i64().unwrap(),
+            )
+        })
         .collect();
     let want = [
         ("channel", "unknown_enum", 1),
@@ -213,17 +277,33 @@ fn every_quarantine_reason_is_recorded_with_file_and_row() {
         ("seven_day_return", "unparseable", 1),
         ("updated_at", "unparseable", 1),
     ];
-    let want: Vec<(String, String, i64)> = want.iter().map(|(a, b, n)| (a.to_string(), b.to_string(), *n)).collect();
+    let want: Vec<(String, String, i64)> = want
+        .iter()
+        .map(|(a, b, n)| (a.to_string(), b.to_string(), *n))
+        .collect();
     assert_eq!(got, want);
-    assert_eq!(lake.count("SELECT rows FROM load_issues WHERE code = 'not_applicable'"), 1);
-    assert_eq!(lake.count("SELECT rows FROM load_issues WHERE code = 'unknown_column' AND column_name = '备注'"), 1);
+    assert_eq!(
+        lake.count("SELECT rows FROM load_issues WHERE code = 'not_applicable'"),
+        1
+    );
+    assert_eq!(
+        lake.count(
+            "SELECT rows FROM load_issues WHERE code = 'unknown_column' AND column_name = '备注'"
+        ),
+        1
+    );
 }
 
 #[test]
 fn bad_files_are_rejected_by_name_and_the_rest_loads() {
     let lake = Lake::new();
     let out = lake.ingest(&[&data("bad")]);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     for (name, why) in [
         ("truncated.csv.gz", "cannot read"),
@@ -231,21 +311,45 @@ fn bad_files_are_rejected_by_name_and_the_rest_loads() {
         ("not_excel.xlsx", "XLSX"),
         ("notes.txt", "unsupported file type"),
     ] {
-        assert!(err.lines().any(|l| l.contains(name) && l.contains(why)), "{name} not named with '{why}':\n{err}");
+        assert!(
+            err.lines().any(|l| l.contains(name) && l.contains(why)),
+            "{name} not named with '{why}':\n{err}"
+        );
     }
     assert_eq!(lake.count("SELECT count(*) FROM complaints"), 1);
-    assert_eq!(lake.count("SELECT count(*) FROM load_runs WHERE status = 'rejected'"), 4);
+    assert_eq!(
+        lake.count("SELECT count(*) FROM load_runs WHERE status = 'rejected'"),
+        4
+    );
     // Nothing of the truncated file reached the table.
-    assert_eq!(lake.count("SELECT count(*) FROM complaints WHERE record_id LIKE 'T%'"), 0);
+    assert_eq!(
+        lake.count("SELECT count(*) FROM complaints WHERE record_id LIKE 'T%'"),
+        0
+    );
 }
 
 #[test]
 fn strict_mode_exits_3_on_quarantined_rows() {
     let lake = Lake::new();
-    let out = lake.cmd().arg("ingest").arg("--strict").arg(data("basic")).output().unwrap();
+    let out = lake
+        .cmd()
+        .arg("ingest")
+        .arg("--strict")
+        .arg(data("basic"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let out = lake.cmd().args(["ingest", "--source", "nonsense"]).arg(data("basic")).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "unknown source is a usage error");
+    let out = lake
+        .cmd()
+        .args(["ingest", "--source", "nonsense"])
+        .arg(data("basic"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown source is a usage error"
+    );
 }
 
 const HEAD: &str = "record_id,kind,received_at,updated_at,region_code,is_online,category,problem,status,amount_yuan\n";
@@ -258,14 +362,18 @@ fn write(dir: &Path, rel: &str, body: &str) -> PathBuf {
 }
 
 fn amounts(lake: &Lake) -> Vec<(String, String)> {
-    lake.query("SELECT record_id, CAST(amount_yuan AS VARCHAR) a FROM complaints ORDER BY record_id")
-        .iter()
-        .map(|r| (s(&r["record_id"]).to_string(), s(&r["a"]).to_string()))
-        .collect()
+    lake.query(
+        "SELECT record_id, CAST(amount_yuan AS VARCHAR) a FROM complaints ORDER BY record_id",
+    )
+    .iter()
+    .map(|r| (s(&r["record_id"]).to_string(), s(&r["a"]).to_string()))
+    .collect()
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -294,13 +402,19 @@ fn versions_newest_wins_ties_go_to_the_later_file_and_reloads_change_nothing() {
         ),
     );
     ok(&lake.ingest(&[&r2]));
-    assert_eq!(amounts(&lake), pairs(&[("V1", "100.00"), ("V2", "300.00"), ("V3", "1.00")]));
+    assert_eq!(
+        amounts(&lake),
+        pairs(&[("V1", "100.00"), ("V2", "300.00"), ("V3", "1.00")])
+    );
     assert_eq!(counts(&lake, "r2/complaints/x.csv"), (3, 2, 1, 0));
 
     // The same file again: all superseded, nothing changes.
     ok(&lake.ingest(&[&r2]));
     assert_eq!(counts(&lake, "r2/complaints/x.csv"), (3, 0, 3, 0));
-    assert_eq!(amounts(&lake), pairs(&[("V1", "100.00"), ("V2", "300.00"), ("V3", "1.00")]));
+    assert_eq!(
+        amounts(&lake),
+        pairs(&[("V1", "100.00"), ("V2", "300.00"), ("V3", "1.00")])
+    );
 
     // Within one run: equal updated_at, the later file wins; within a file the later row.
     let a = write(
@@ -312,7 +426,11 @@ fn versions_newest_wins_ties_go_to_the_later_file_and_reloads_change_nothing() {
              V5,投诉,2025-07-01,2025-07-20,110000,是,G01,P01,已受理,8\n"
         ),
     );
-    write(t.path(), "r3/complaints/b.csv", &format!("{HEAD}V4,投诉,2025-07-01,2025-07-20,110000,是,G01,P01,已受理,2\n"));
+    write(
+        t.path(),
+        "r3/complaints/b.csv",
+        &format!("{HEAD}V4,投诉,2025-07-01,2025-07-20,110000,是,G01,P01,已受理,2\n"),
+    );
     ok(&lake.ingest(&[a.parent().unwrap()]));
     let got = amounts(&lake);
     assert!(got.contains(&("V4".into(), "2.00".into())), "{got:?}");
@@ -324,7 +442,9 @@ fn versions_newest_wins_ties_go_to_the_later_file_and_reloads_change_nothing() {
 
 #[test]
 fn parquet_extracts_with_typed_columns_load() {
-    use arrow::array::{ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray};
+    use arrow::array::{
+        ArrayRef, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray,
+    };
     use std::sync::Arc;
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("complaints");
@@ -332,10 +452,14 @@ fn parquet_extracts_with_typed_columns_load() {
     let str_col = |v: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(v)) };
     // 2025-07-03 06:22:10 UTC is 14:22:10 in Beijing.
     let ts: ArrayRef = Arc::new(
-        TimestampMillisecondArray::from(vec![1_751_523_730_000i64, 1_751_523_730_000]).with_timezone("UTC"),
+        TimestampMillisecondArray::from(vec![1_751_523_730_000i64, 1_751_523_730_000])
+            .with_timezone("UTC"),
     );
-    let amount: ArrayRef =
-        Arc::new(Decimal128Array::from(vec![Some(123_450i128), None]).with_precision_and_scale(12, 2).unwrap());
+    let amount: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![Some(123_450i128), None])
+            .with_precision_and_scale(12, 2)
+            .unwrap(),
+    );
     let batch = RecordBatch::try_from_iter(vec![
         ("record_id", str_col(vec!["Q1", "Q2"])),
         ("kind", str_col(vec!["投诉", "举报"])),
@@ -373,12 +497,18 @@ fn lake_text(root: &Path) -> String {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "parquet") {
                 let f = std::fs::File::open(&p).unwrap();
-                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap().build().unwrap();
+                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                    .unwrap()
+                    .build()
+                    .unwrap();
                 for b in r {
                     let b = b.unwrap();
                     for c in b.columns() {
                         let t = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap();
-                        let t = t.as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+                        let t = t
+                            .as_any()
+                            .downcast_ref::<arrow::array::StringArray>()
+                            .unwrap();
                         for i in 0..t.len() {
                             if t.is_valid(i) {
                                 out.push_str(t.value(i));
@@ -400,7 +530,10 @@ fn personal_data_never_reaches_the_lake() {
     let lake = Lake::new();
     ok(&lake.ingest(&[&data("basic")]));
     let text = lake_text(&lake.path());
-    assert!(text.contains("要求退款"), "the scan reads the lake's values");
+    assert!(
+        text.contains("要求退款"),
+        "the scan reads the lake's values"
+    );
     for secret in ["13800138000", "138-0013-8000", "110101199003071234", "张三"] {
         assert!(!text.contains(secret), "'{secret}' found in the lake");
     }
@@ -417,13 +550,21 @@ fn personal_data_never_reaches_the_lake() {
 fn a_run_killed_between_commits_leaves_the_lake_as_it_was() {
     let lake = Lake::new();
     let t = tempfile::tempdir().unwrap();
-    let r1 = write(t.path(), "r1/complaints/x.csv", &format!("{HEAD}V1,投诉,2025-07-01,,110000,是,G01,P01,已受理,100\n"));
+    let r1 = write(
+        t.path(),
+        "r1/complaints/x.csv",
+        &format!("{HEAD}V1,投诉,2025-07-01,,110000,是,G01,P01,已受理,100\n"),
+    );
     ok(&lake.ingest(&[&r1]));
     let before = amounts(&lake);
 
     // Second run touches two sources; abort right after its first Delta commit.
     write(t.path(), "r2/complaints/x.csv", &format!("{HEAD}V1,投诉,2025-07-01,2025-08-01,110000,是,G01,P01,已受理,555\nV9,投诉,2025-07-02,,110000,是,G01,P01,已受理,9\n"));
-    write(t.path(), "r2/platforms/p.csv", "platform_id,name,region_code,business_format\nP1,某平台,110000,团购\n");
+    write(
+        t.path(),
+        "r2/platforms/p.csv",
+        "platform_id,name,region_code,business_format\nP1,某平台,110000,团购\n",
+    );
     let killed = lake
         .cmd()
         .env("WANGJIAN_FAULT_AFTER_COMMITS", "1")
@@ -434,12 +575,22 @@ fn a_run_killed_between_commits_leaves_the_lake_as_it_was() {
     assert!(!killed.status.success(), "the fault point must end the run");
     // Readers see the lake before the run: no platforms table, complaints unchanged.
     assert_eq!(amounts(&lake), before);
-    let tables = lake.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-    assert!(!tables.iter().any(|r| s(&r["table_name"]) == "platforms"), "{tables:?}");
+    let tables = lake
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+    assert!(
+        !tables.iter().any(|r| s(&r["table_name"]) == "platforms"),
+        "{tables:?}"
+    );
     assert_eq!(lake.count("SELECT count(*) FROM load_runs"), 1);
 
     // Killed after two commits (platforms and complaints written, nothing published).
-    let killed = lake.cmd().env("WANGJIAN_FAULT_AFTER_COMMITS", "2").arg("ingest").arg(t.path().join("r2")).output().unwrap();
+    let killed = lake
+        .cmd()
+        .env("WANGJIAN_FAULT_AFTER_COMMITS", "2")
+        .arg("ingest")
+        .arg(t.path().join("r2"))
+        .output()
+        .unwrap();
     assert!(!killed.status.success());
     assert_eq!(amounts(&lake), before);
 
@@ -454,19 +605,47 @@ fn a_run_killed_between_commits_leaves_the_lake_as_it_was() {
 fn sql_formats_and_errors() {
     let lake = Lake::new();
     ok(&lake.ingest(&[&data("basic")]));
-    let out = lake.cmd().args(["sql", "--format", "csv", "-e", "SELECT code, name FROM ref_provinces WHERE code IN ('110000', '650000') ORDER BY code"]).output().unwrap();
+    let out = lake
+        .cmd()
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-e",
+            "SELECT code, name FROM ref_provinces WHERE code IN ('110000', '650000') ORDER BY code",
+        ])
+        .output()
+        .unwrap();
     ok(&out);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "code,name\n110000,北京市\n650000,新疆维吾尔自治区\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "code,name\n110000,北京市\n650000,新疆维吾尔自治区\n"
+    );
     assert_eq!(lake.count("SELECT count(*) FROM ref_provinces"), 31);
-    assert_eq!(lake.count("SELECT sum(population) FROM ref_provinces"), 1_409_778_724);
-    let out = lake.cmd().args(["sql", "-e", "SELECT nope FROM complaints"]).output().unwrap();
+    assert_eq!(
+        lake.count("SELECT sum(population) FROM ref_provinces"),
+        1_409_778_724
+    );
+    let out = lake
+        .cmd()
+        .args(["sql", "-e", "SELECT nope FROM complaints"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope") && !err.contains("panicked"), "{err}");
     let f = lake.dir.path().join("q.sql");
     std::fs::write(&f, "SELECT count(*) AS n FROM cases;").unwrap();
     let o = lake.dir.path().join("out.csv");
-    ok(&lake.cmd().arg("sql").arg("-f").arg(&f).args(["--format", "csv", "--output"]).arg(&o).output().unwrap());
+    ok(&lake
+        .cmd()
+        .arg("sql")
+        .arg("-f")
+        .arg(&f)
+        .args(["--format", "csv", "--output"])
+        .arg(&o)
+        .output()
+        .unwrap());
     assert_eq!(std::fs::read_to_string(&o).unwrap(), "n\n2\n");
 }
 
@@ -474,7 +653,13 @@ fn sql_formats_and_errors() {
 fn run_loads_the_built_in_sample_into_an_empty_raw_folder() {
     let lake = Lake::new();
     let raw = lake.dir.path().join("raw");
-    let out = lake.cmd().arg("run").arg("--raw").arg(&raw).output().unwrap();
+    let out = lake
+        .cmd()
+        .arg("run")
+        .arg("--raw")
+        .arg(&raw)
+        .output()
+        .unwrap();
     ok(&out);
     assert!(raw.join("complaints").is_dir(), "the sample was copied");
     // The sample is the basic fixture set: 8 complaints load (5 + 2 + 1).

@@ -59,8 +59,10 @@ impl Lake {
         }
         let dir = self.root.join("_catalog");
         let history = dir.join("history");
-        fs::create_dir_all(&history).map_err(|e| LakeError::io("cannot create the catalog history", e))?;
-        let text = serde_json::to_vec_pretty(&cat).map_err(|e| LakeError::BadCatalog(e.to_string()))?;
+        fs::create_dir_all(&history)
+            .map_err(|e| LakeError::io("cannot create the catalog history", e))?;
+        let text =
+            serde_json::to_vec_pretty(&cat).map_err(|e| LakeError::BadCatalog(e.to_string()))?;
         let write = |path: &std::path::Path| -> std::io::Result<()> {
             let mut f = File::create(path)?;
             f.write_all(&text)?;

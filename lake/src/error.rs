@@ -3,7 +3,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum LakeError {
     #[error("{what}: {source}")]
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     #[error("no lake at {0} (run `wangjian ingest` first)")]
     NoLake(String),
     #[error("the lake catalog is unreadable: {0}")]
@@ -11,16 +14,25 @@ pub enum LakeError {
     #[error("another writer holds the lake (lock file {0}); wait for it to finish")]
     Locked(String),
     #[error("table {table}: {source}")]
-    Delta { table: String, source: deltalake::DeltaTableError },
+    Delta {
+        table: String,
+        source: deltalake::DeltaTableError,
+    },
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }
 
 impl LakeError {
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        LakeError::Io { what: what.into(), source }
+        LakeError::Io {
+            what: what.into(),
+            source,
+        }
     }
     pub fn delta(table: &str, source: deltalake::DeltaTableError) -> Self {
-        LakeError::Delta { table: table.to_string(), source }
+        LakeError::Delta {
+            table: table.to_string(),
+            source,
+        }
     }
 }

@@ -32,8 +32,9 @@ impl Lake {
     /// Opens (creating if needed) the lake folder.
     pub fn open(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
         let root = root.as_ref();
-        std::fs::create_dir_all(root.join("_catalog"))
-            .map_err(|e| LakeError::io(format!("cannot create the lake at {}", root.display()), e))?;
+        std::fs::create_dir_all(root.join("_catalog")).map_err(|e| {
+            LakeError::io(format!("cannot create the lake at {}", root.display()), e)
+        })?;
         let root = root
             .canonicalize()
             .map_err(|e| LakeError::io(format!("cannot open the lake at {}", root.display()), e))?;

@@ -11,11 +11,16 @@ pub async fn register_all(lake: &Lake, ctx: &SessionContext) -> Result<Vec<Strin
     let cat = lake.catalog()?;
     let mut names = Vec::new();
     for name in cat.tables.keys() {
-        let Some(table) = lake.published_table(name).await? else { continue };
+        let Some(table) = lake.published_table(name).await? else {
+            continue;
+        };
         table
             .update_datafusion_session(&ctx.state())
             .map_err(|e| LakeError::delta(name, e))?;
-        let provider = table.table_provider().await.map_err(LakeError::DataFusion)?;
+        let provider = table
+            .table_provider()
+            .await
+            .map_err(LakeError::DataFusion)?;
         ctx.register_table(name.as_str(), Arc::clone(&provider))?;
         names.push(name.clone());
     }

@@ -33,7 +33,9 @@ impl Lake {
     pub async fn table_for_write(&self, name: &str) -> Result<DeltaTable, LakeError> {
         let url = self.table_url(name)?;
         if self.catalog()?.tables.contains_key(name) {
-            return deltalake::open_table(url).await.map_err(|e| LakeError::delta(name, e));
+            return deltalake::open_table(url)
+                .await
+                .map_err(|e| LakeError::delta(name, e));
         }
         deltalake::DeltaTableBuilder::from_url(url)
             .and_then(|b| b.build())
@@ -64,7 +66,9 @@ impl Lake {
                 }
                 Some(pin) => {
                     let url = self.table_url(&name)?;
-                    let table = deltalake::open_table(url).await.map_err(|e| LakeError::delta(&name, e))?;
+                    let table = deltalake::open_table(url)
+                        .await
+                        .map_err(|e| LakeError::delta(&name, e))?;
                     let latest = table.version().unwrap_or(0);
                     if latest > pin.version {
                         let (restored, _) = table
@@ -89,7 +93,8 @@ impl Lake {
         }
         let staging = self.root.join("_staging");
         if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| LakeError::io("cannot clear _staging", e))?;
+            std::fs::remove_dir_all(&staging)
+                .map_err(|e| LakeError::io("cannot clear _staging", e))?;
         }
         Ok(done)
     }

@@ -50,7 +50,12 @@ impl V {
                 h.update(s.as_bytes());
             }
             V::Ts(t) => h.update(&t.and_utc().timestamp_micros().to_le_bytes()),
-            V::D(d) => h.update(&d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp().to_le_bytes()),
+            V::D(d) => h.update(
+                &d.and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp()
+                    .to_le_bytes(),
+            ),
             V::B(b) => h.update(&[2, u8::from(*b)]),
             V::M(m) | V::I(m) => h.update(&m.to_le_bytes()),
         }
@@ -80,7 +85,12 @@ pub struct RowsBuilder {
 impl RowsBuilder {
     pub fn new(columns: &[(&str, OutType)]) -> Self {
         let types: Vec<OutType> = columns.iter().map(|(_, t)| *t).collect();
-        let mut b = RowsBuilder { schema: schema_of(columns), types, cols: Vec::new(), len: 0 };
+        let mut b = RowsBuilder {
+            schema: schema_of(columns),
+            types,
+            cols: Vec::new(),
+            len: 0,
+        };
         b.cols = b.fresh();
         b
     }
@@ -94,7 +104,9 @@ impl RowsBuilder {
                 OutType::Date => Col::Date(Date32Builder::new()),
                 OutType::Bool => Col::Bool(BooleanBuilder::new()),
                 OutType::Money => Col::Money(
-                    Decimal128Builder::new().with_precision_and_scale(18, 2).expect("valid decimal"),
+                    Decimal128Builder::new()
+                        .with_precision_and_scale(18, 2)
+                        .expect("valid decimal"),
                 ),
                 OutType::I64 => Col::I64(Int64Builder::new()),
             })
@@ -121,9 +133,11 @@ impl RowsBuilder {
                 (Col::Str(b), V::S(s)) => b.append_value(s),
                 (Col::Str(b), _) => b.append_null(),
                 (Col::Ts(b), V::Ts(t)) => b.append_value(t.and_utc().timestamp_micros()),
-                (Col::Ts(b), V::D(d)) => {
-                    b.append_value(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros())
-                }
+                (Col::Ts(b), V::D(d)) => b.append_value(
+                    d.and_time(chrono::NaiveTime::MIN)
+                        .and_utc()
+                        .timestamp_micros(),
+                ),
                 (Col::Ts(b), _) => b.append_null(),
                 (Col::Date(b), V::D(d)) => b.append_value((*d - EPOCH).num_days() as i32),
                 (Col::Date(b), V::Ts(t)) => b.append_value((t.date() - EPOCH).num_days() as i32),

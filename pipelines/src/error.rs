@@ -12,7 +12,10 @@ pub enum IngestError {
     #[error("personal-data key: {0}")]
     Secret(String),
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("staging: {0}")]
     Staging(String),
     #[error(transparent)]
@@ -21,6 +24,9 @@ pub enum IngestError {
 
 impl IngestError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        IngestError::Io { path: path.display().to_string(), source }
+        IngestError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 }

@@ -6,15 +6,33 @@ use std::sync::OnceLock;
 
 /// The reference CSV files: (table name, file text).
 pub const FILES: &[(&str, &str)] = &[
-    ("ref_provinces", include_str!("../../data/reference/provinces.csv")),
-    ("ref_categories", include_str!("../../data/reference/categories.csv")),
-    ("ref_problems", include_str!("../../data/reference/problems.csv")),
-    ("ref_violations", include_str!("../../data/reference/violations.csv")),
-    ("ref_business_formats", include_str!("../../data/reference/business_formats.csv")),
+    (
+        "ref_provinces",
+        include_str!("../../data/reference/provinces.csv"),
+    ),
+    (
+        "ref_categories",
+        include_str!("../../data/reference/categories.csv"),
+    ),
+    (
+        "ref_problems",
+        include_str!("../../data/reference/problems.csv"),
+    ),
+    (
+        "ref_violations",
+        include_str!("../../data/reference/violations.csv"),
+    ),
+    (
+        "ref_business_formats",
+        include_str!("../../data/reference/business_formats.csv"),
+    ),
 ];
 
 fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
-    text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split(',').collect())
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').collect())
 }
 
 /// A code list: code → name, and name → code.
@@ -28,7 +46,10 @@ impl CodeList {
     fn from_csv(text: &str) -> Self {
         let mut list = CodeList::default();
         for r in rows(text) {
-            let (code, name) = (r[0].to_string(), r.get(1).copied().unwrap_or(r[0]).to_string());
+            let (code, name) = (
+                r[0].to_string(),
+                r.get(1).copied().unwrap_or(r[0]).to_string(),
+            );
             list.by_name.insert(name.clone(), code.clone());
             list.by_code.insert(code, name);
         }
@@ -84,7 +105,10 @@ impl Reference {
     /// A known region code from a 6-digit code or a province name.
     pub fn region_code(&self, value: &str) -> Option<String> {
         if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
-            return self.province_prefix.contains_key(&value[..2]).then(|| value.to_string());
+            return self
+                .province_prefix
+                .contains_key(&value[..2])
+                .then(|| value.to_string());
         }
         self.province_name.get(value).cloned()
     }

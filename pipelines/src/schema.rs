@@ -33,8 +33,12 @@ impl OutType {
 }
 
 /// The lineage columns every source table carries.
-pub const LINEAGE: [(&str, OutType); 4] =
-    [("_run", OutType::Str), ("_file", OutType::Str), ("_row", OutType::I64), ("_hash", OutType::Str)];
+pub const LINEAGE: [(&str, OutType); 4] = [
+    ("_run", OutType::Str),
+    ("_file", OutType::Str),
+    ("_row", OutType::I64),
+    ("_hash", OutType::Str),
+];
 
 /// The normalised business columns of a source, in order: personal data
 /// columns are replaced by one `consumer_key`; event sources gain
@@ -75,7 +79,9 @@ pub fn lake_columns(src: &Source) -> Vec<(&'static str, OutType)> {
 
 pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
     Arc::new(Schema::new(
-        cols.iter().map(|(n, t)| Field::new(*n, t.arrow(), true)).collect::<Vec<_>>(),
+        cols.iter()
+            .map(|(n, t)| Field::new(*n, t.arrow(), true))
+            .collect::<Vec<_>>(),
     ))
 }
 

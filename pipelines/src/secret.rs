@@ -42,7 +42,10 @@ pub fn load_secret(lake_root: &Path) -> Result<Vec<u8>, IngestError> {
             .map_err(|e| IngestError::Secret(format!("cannot read {}: {e}", path.display())))?;
         let s = s.trim().to_string();
         if s.is_empty() {
-            return Err(IngestError::Secret(format!("the key file {} is empty", path.display())));
+            return Err(IngestError::Secret(format!(
+                "the key file {} is empty",
+                path.display()
+            )));
         }
         return Ok(s.into_bytes());
     }

@@ -62,7 +62,12 @@ pub fn map_headers(src: &Source, headers: &[String]) -> Result<HeaderMap, String
     if !missing.is_empty() {
         return Err(format!("required column missing: {}", missing.join(", ")));
     }
-    Ok(HeaderMap { pos, personal, redacted, unknown })
+    Ok(HeaderMap {
+        pos,
+        personal,
+        redacted,
+        unknown,
+    })
 }
 
 /// A row that failed: the reason and a human-readable text.
@@ -100,7 +105,12 @@ pub struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    pub fn new(src: &'static Source, map: HeaderMap, secret: &'a [u8], load_time: NaiveDateTime) -> Self {
+    pub fn new(
+        src: &'static Source,
+        map: HeaderMap,
+        secret: &'a [u8],
+        load_time: NaiveDateTime,
+    ) -> Self {
         let cols = business_columns(src);
         let out_index = cols.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
         Validator {
@@ -135,8 +145,15 @@ impl<'a> Validator<'a> {
             if self.map.personal.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            let name = headers.get(i).cloned().unwrap_or_else(|| format!("field{}", i + 1));
-            let v = if self.map.redacted.get(i).copied().unwrap_or(false) { pii::redact(v) } else { v.clone() };
+            let name = headers
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("field{}", i + 1));
+            let v = if self.map.redacted.get(i).copied().unwrap_or(false) {
+                pii::redact(v)
+            } else {
+                v.clone()
+            };
             obj.insert(name, serde_json::Value::String(v));
         }
         serde_json::Value::Object(obj).to_string()
@@ -188,10 +205,16 @@ impl<'a> Validator<'a> {
 
         // Event time, province, quarter, version.
         let get = |values: &Vec<V>, n: &str| values[self.out_index[n]].clone();
-        let event = self.src.event_time.map(|n| get(&values, n).as_ts().expect("required event time"));
+        let event = self
+            .src
+            .event_time
+            .map(|n| get(&values, n).as_ts().expect("required event time"));
         if let Some(ev) = event {
             let region = get(&values, "region_code");
-            let prov = region.as_str().and_then(|r| self.reference.province_of(r)).map(str::to_string);
+            let prov = region
+                .as_str()
+                .and_then(|r| self.reference.province_of(r))
+                .map(str::to_string);
             values[self.out_index["province_code"]] = prov.map(V::S).unwrap_or(V::Null);
             values[self.out_index["quarter"]] = V::S(date::quarter_of(ev.date()));
         }
@@ -201,14 +224,19 @@ impl<'a> Validator<'a> {
             None => {
                 let t = event
                     .or_else(|| {
-                        self.out_index.get("registered_on").and_then(|&i| values[i].as_ts())
+                        self.out_index
+                            .get("registered_on")
+                            .and_then(|&i| values[i].as_ts())
                     })
                     .unwrap_or(self.load_time);
                 values[ui] = V::Ts(t);
                 t
             }
         };
-        let key = values[self.out_index[self.src.key]].as_str().unwrap_or_default().to_string();
+        let key = values[self.out_index[self.src.key]]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for (i, v) in values.iter().enumerate() {
             if i != ui {
@@ -218,7 +246,12 @@ impl<'a> Validator<'a> {
         for (c, issue) in issues {
             *self.issues.entry((c.to_string(), issue)).or_default() += 1;
         }
-        Ok(ValidRow { values, key, version, hash: h.digest() })
+        Ok(ValidRow {
+            values,
+            key,
+            version,
+            hash: h.digest(),
+        })
     }
 
     /// Reads one value by its column's kind.
@@ -236,10 +269,16 @@ impl<'a> Validator<'a> {
         };
         let Some(s) = cleaned else {
             if is_key {
-                return Err(reject(Reason::MissingKey, format!("{name}: the key is missing")));
+                return Err(reject(
+                    Reason::MissingKey,
+                    format!("{name}: the key is missing"),
+                ));
             }
             if col.required {
-                return Err(reject(Reason::MissingRequired, format!("{name}: required value is missing")));
+                return Err(reject(
+                    Reason::MissingRequired,
+                    format!("{name}: required value is missing"),
+                ));
             }
             return Ok(match col.kind {
                 Kind::Bool { default: Some(d) } => V::B(d),
@@ -247,7 +286,10 @@ impl<'a> Validator<'a> {
             });
         };
         // A bad value: quarantine in a required column, else missing + counted.
-        let bad = |reason: Reason, issue: Issue, what: String, issues: &mut Vec<(&'static str, Issue)>| {
+        let bad = |reason: Reason,
+                   issue: Issue,
+                   what: String,
+                   issues: &mut Vec<(&'static str, Issue)>| {
             if col.required {
                 Err(reject(reason, format!("{name}: {what}")))
             } else {
@@ -268,11 +310,20 @@ impl<'a> Validator<'a> {
                     .map(text::trim)
                     .filter(|x| !x.is_empty())
                     .collect();
-                Ok(if items.is_empty() { V::Null } else { V::S(items.join(";")) })
+                Ok(if items.is_empty() {
+                    V::Null
+                } else {
+                    V::S(items.join(";"))
+                })
             }
             Kind::Enum(list) => match list.iter().find(|x| **x == s) {
                 Some(x) => Ok(V::S((*x).to_string())),
-                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown value '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("unknown value '{s}'"),
+                    issues,
+                ),
             },
             Kind::Category { goods_only } => match r.categories.code_of(&s) {
                 Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(c.to_string())),
@@ -282,55 +333,109 @@ impl<'a> Validator<'a> {
                     format!("'{s}' ({c}) is a service category; sampling takes goods (G..) only"),
                     issues,
                 ),
-                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown category '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("unknown category '{s}'"),
+                    issues,
+                ),
             },
             Kind::Problem => match r.problems.code_of(&s) {
                 Some(c) => Ok(V::S(c.to_string())),
-                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown problem type '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("unknown problem type '{s}'"),
+                    issues,
+                ),
             },
             Kind::Violation => match r.violations.code_of(&s) {
                 Some(c) => Ok(V::S(c.to_string())),
-                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown violation type '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("unknown violation type '{s}'"),
+                    issues,
+                ),
             },
             Kind::BusinessFormat => match r.formats.code_of(&s) {
                 Some(c) => Ok(V::S(c.to_string())),
-                None => bad(Reason::UnknownEnum, Issue::UnknownEnum, format!("unknown business format '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownEnum,
+                    Issue::UnknownEnum,
+                    format!("unknown business format '{s}'"),
+                    issues,
+                ),
             },
             Kind::DateTime => match date::parse_datetime(&s) {
                 Some(t) => Ok(V::Ts(t)),
-                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as a date-time"), issues),
+                None => bad(
+                    Reason::Unparseable,
+                    Issue::Unparseable,
+                    format!("cannot read '{s}' as a date-time"),
+                    issues,
+                ),
             },
             Kind::Date => match date::parse_date(&s) {
                 Some(d) => Ok(V::D(d)),
-                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as a date"), issues),
+                None => bad(
+                    Reason::Unparseable,
+                    Issue::Unparseable,
+                    format!("cannot read '{s}' as a date"),
+                    issues,
+                ),
             },
             Kind::Bool { .. } => match text::parse_bool(&s) {
                 Some(b) => Ok(V::B(b)),
-                None => bad(Reason::Unparseable, Issue::Unparseable, format!("cannot read '{s}' as yes/no"), issues),
+                None => bad(
+                    Reason::Unparseable,
+                    Issue::Unparseable,
+                    format!("cannot read '{s}' as yes/no"),
+                    issues,
+                ),
             },
             Kind::Money => match money::parse_money_fen(&s) {
                 Ok(f) => Ok(V::M(f)),
-                Err(money::MoneyError::Negative) => {
-                    Err(reject(Reason::BadMoney, format!("{name}: negative amount '{s}'")))
-                }
-                Err(money::MoneyError::Unparseable) => {
-                    Err(reject(Reason::BadMoney, format!("{name}: cannot read '{s}' as an amount in yuan")))
-                }
+                Err(money::MoneyError::Negative) => Err(reject(
+                    Reason::BadMoney,
+                    format!("{name}: negative amount '{s}'"),
+                )),
+                Err(money::MoneyError::Unparseable) => Err(reject(
+                    Reason::BadMoney,
+                    format!("{name}: cannot read '{s}' as an amount in yuan"),
+                )),
             },
             Kind::Region => match r.region_code(&s) {
                 Some(c) => Ok(V::S(c)),
-                None => bad(Reason::UnknownRegion, Issue::UnknownRegion, format!("unknown region '{s}'"), issues),
+                None => bad(
+                    Reason::UnknownRegion,
+                    Issue::UnknownRegion,
+                    format!("unknown region '{s}'"),
+                    issues,
+                ),
             },
             Kind::Uscc => match uscc::normalise_uscc(&s) {
                 Some(c) => Ok(V::S(c)),
-                None if is_key => Err(reject(Reason::InvalidKey, format!("{name}: '{s}' is not a valid credit code"))),
-                None => bad(Reason::InvalidKey, Issue::InvalidUscc, format!("'{s}' is not a valid credit code"), issues),
+                None if is_key => Err(reject(
+                    Reason::InvalidKey,
+                    format!("{name}: '{s}' is not a valid credit code"),
+                )),
+                None => bad(
+                    Reason::InvalidKey,
+                    Issue::InvalidUscc,
+                    format!("'{s}' is not a valid credit code"),
+                    issues,
+                ),
             },
         }
     }
 
     /// Rules across columns, per source.
-    fn cross_rules(&self, v: &mut [V], issues: &mut Vec<(&'static str, Issue)>) -> Result<(), Rejection> {
+    fn cross_rules(
+        &self,
+        v: &mut [V],
+        issues: &mut Vec<(&'static str, Issue)>,
+    ) -> Result<(), Rejection> {
         let i = |n: &str| self.out_index[n];
         match self.src.name {
             "complaints" => {
@@ -338,17 +443,29 @@ impl<'a> Validator<'a> {
                 let closed = v[i("closed_at")].as_ts();
                 let closed_status = status == "已办结" || status == "已终止";
                 if closed_status && closed.is_none() {
-                    return Err(reject(Reason::StatusDates, format!("status {status} requires closed_at")));
+                    return Err(reject(
+                        Reason::StatusDates,
+                        format!("status {status} requires closed_at"),
+                    ));
                 }
                 if !closed_status && closed.is_some() {
-                    return Err(reject(Reason::StatusDates, format!("closed_at is set but status is {status}")));
+                    return Err(reject(
+                        Reason::StatusDates,
+                        format!("closed_at is set but status is {status}"),
+                    ));
                 }
                 if !v[i("outcome")].is_null() && closed.is_none() {
-                    return Err(reject(Reason::StatusDates, "outcome is set without closed_at".into()));
+                    return Err(reject(
+                        Reason::StatusDates,
+                        "outcome is set without closed_at".into(),
+                    ));
                 }
                 if let (Some(c), Some(r)) = (closed, v[i("received_at")].as_ts()) {
                     if c < r {
-                        return Err(reject(Reason::DateOrder, format!("closed_at {c} is before received_at {r}")));
+                        return Err(reject(
+                            Reason::DateOrder,
+                            format!("closed_at {c} is before received_at {r}"),
+                        ));
                     }
                 }
             }
@@ -374,11 +491,18 @@ impl<'a> Validator<'a> {
                 }
             }
             "entities" => {
-                if let (Some(u), Some(s)) = (v[i("abnormal_until")].as_ts(), v[i("abnormal_since")].as_ts()) {
+                if let (Some(u), Some(s)) = (
+                    v[i("abnormal_until")].as_ts(),
+                    v[i("abnormal_since")].as_ts(),
+                ) {
                     if u < s {
                         return Err(reject(
                             Reason::DateOrder,
-                            format!("abnormal_until {} is before abnormal_since {}", u.date(), s.date()),
+                            format!(
+                                "abnormal_until {} is before abnormal_since {}",
+                                u.date(),
+                                s.date()
+                            ),
                         ));
                     }
                 }

@@ -51,7 +51,9 @@ pub fn write_batches(
             writeln!(out, "{table}").map_err(io)?;
         }
         Format::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
             if batches.is_empty() {
                 let empty = RecordBatch::new_empty(schema.clone());
                 w.write(&empty).map_err(io)?;

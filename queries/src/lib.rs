@@ -23,7 +23,10 @@ pub enum QueryError {
     #[error("{0}")]
     Sql(String),
     #[error("{what}: {source}")]
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
 impl From<datafusion::error::DataFusionError> for QueryError {

@@ -46,7 +46,11 @@ pub async fn run_shell(ctx: &SessionContext) -> Result<(), QueryError> {
     println!("wangjian SQL shell. End statements with ';'. \\d lists tables, \\d NAME its columns, \\q quits.");
     let mut buf = String::new();
     loop {
-        let prompt = if buf.is_empty() { "wangjian> " } else { "     ...> " };
+        let prompt = if buf.is_empty() {
+            "wangjian> "
+        } else {
+            "     ...> "
+        };
         match rl.readline(prompt) {
             Ok(line) => {
                 let t = line.trim();
@@ -72,7 +76,12 @@ pub async fn run_shell(ctx: &SessionContext) -> Result<(), QueryError> {
                     match run_sql(ctx, &sql).await {
                         Ok(results) => {
                             for (schema, batches) in results {
-                                let _ = write_batches(&mut std::io::stdout(), &schema, &batches, Format::Table);
+                                let _ = write_batches(
+                                    &mut std::io::stdout(),
+                                    &schema,
+                                    &batches,
+                                    Format::Table,
+                                );
                             }
                         }
                         Err(e) => eprintln!("error: {e}"),

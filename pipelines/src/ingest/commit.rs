@@ -41,7 +41,10 @@ fn key_hash(k: &str) -> u128 {
 type Rank = (i64, i64, i64);
 
 fn idx(src: &Source, name: &str) -> usize {
-    staging_columns(src).iter().position(|(n, _)| *n == name).expect("known column")
+    staging_columns(src)
+        .iter()
+        .position(|(n, _)| *n == name)
+        .expect("known column")
 }
 
 fn open_batches(
@@ -49,7 +52,8 @@ fn open_batches(
     projection: Option<&[usize]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>, IngestError> {
     let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| IngestError::Staging(e.to_string()))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| IngestError::Staging(e.to_string()))?;
     let b = match projection {
         Some(p) => {
             let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
@@ -57,7 +61,9 @@ fn open_batches(
         }
         None => b,
     };
-    b.with_batch_size(8192).build().map_err(|e| IngestError::Staging(e.to_string()))
+    b.with_batch_size(8192)
+        .build()
+        .map_err(|e| IngestError::Staging(e.to_string()))
 }
 
 fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {
@@ -73,7 +79,12 @@ fn micros(a: &dyn Array) -> Result<arrow::array::TimestampMicrosecondArray, Inge
 
 /// Pass 1: the winning (version, file, row) of every key in the run.
 fn best_in_run(src: &Source, staged: &[Staged]) -> Result<HashMap<u128, Rank>, IngestError> {
-    let proj = [idx(src, src.key), idx(src, "updated_at"), idx(src, "_row"), idx(src, "_seq")];
+    let proj = [
+        idx(src, src.key),
+        idx(src, "updated_at"),
+        idx(src, "_row"),
+        idx(src, "_seq"),
+    ];
     let mut best: HashMap<u128, Rank> = HashMap::new();
     for s in staged {
         let Some(path) = &s.data else { continue };
@@ -110,7 +121,10 @@ async fn held_versions(
     table
         .update_datafusion_session(&ctx.state())
         .map_err(|e| LakeError::delta(src.name, e))?;
-    let provider = table.table_provider().await.map_err(LakeError::DataFusion)?;
+    let provider = table
+        .table_provider()
+        .await
+        .map_err(LakeError::DataFusion)?;
     let df = ctx
         .read_table(provider)
         .and_then(|df| df.select_columns(&[src.key, "updated_at", "_hash"]))
@@ -150,8 +164,13 @@ fn decide(
     let cols = staging_columns(src);
     let lake_schema = schema_of(&lake_columns(src));
     let width = lake_schema.fields().len();
-    let (ki, ui, ri, si, hi) =
-        (idx(src, src.key), idx(src, "updated_at"), idx(src, "_row"), idx(src, "_seq"), idx(src, "_hash"));
+    let (ki, ui, ri, si, hi) = (
+        idx(src, src.key),
+        idx(src, "updated_at"),
+        idx(src, "_row"),
+        idx(src, "_seq"),
+        idx(src, "_hash"),
+    );
     let pi = cols.iter().position(|(n, _)| *n == "platform_id");
     let ins_path = dir.join(format!("{}-inserts.parquet", src.name));
     let upd_path = dir.join(format!("{}-updates.parquet", src.name));
@@ -200,26 +219,40 @@ fn decide(
             }
             if let (Some(pi), Some(known)) = (pi, known_platforms) {
                 let p = strings(batch.column(pi))?;
-                unknown_platform += (0..p.len()).filter(|&i| p.is_valid(i) && !known.contains(p.value(i))).count() as u64;
+                unknown_platform += (0..p.len())
+                    .filter(|&i| p.is_valid(i) && !known.contains(p.value(i)))
+                    .count() as u64;
             }
-            let lake_batch = batch.project(&(0..width).collect::<Vec<_>>()).map_err(|e| IngestError::Staging(e.to_string()))?;
+            let lake_batch = batch
+                .project(&(0..width).collect::<Vec<_>>())
+                .map_err(|e| IngestError::Staging(e.to_string()))?;
             for (mask, w, p) in [(ins, &mut ins_w, &ins_path), (upd, &mut upd_w, &upd_path)] {
                 let mask = BooleanArray::from(mask);
                 if mask.true_count() == 0 {
                     continue;
                 }
-                let part = filter_record_batch(&lake_batch, &mask).map_err(|e| IngestError::Staging(e.to_string()))?;
+                let part = filter_record_batch(&lake_batch, &mask)
+                    .map_err(|e| IngestError::Staging(e.to_string()))?;
                 if w.is_none() {
                     *w = Some(open_w(p)?);
                 }
-                w.as_mut().expect("opened").write(&part).map_err(|e| IngestError::Staging(e.to_string()))?;
+                w.as_mut()
+                    .expect("opened")
+                    .write(&part)
+                    .map_err(|e| IngestError::Staging(e.to_string()))?;
             }
         }
         if unknown_platform > 0 {
-            s.report.issues.insert(("platform_id".into(), "unknown_platform".into()), unknown_platform);
+            s.report.issues.insert(
+                ("platform_id".into(), "unknown_platform".into()),
+                unknown_platform,
+            );
         }
     }
-    let mut out = Outgoing { inserts: None, updates: None };
+    let mut out = Outgoing {
+        inserts: None,
+        updates: None,
+    };
     if let Some(w) = ins_w {
         w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
         out.inserts = Some(ins_path);
@@ -241,7 +274,10 @@ pub async fn append_parquet(
     let table = lake.table_for_write(name).await?;
     let ctx = super::session();
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let df = ctx.read_parquet(paths, ParquetReadOptions::default()).await.map_err(LakeError::DataFusion)?;
+    let df = ctx
+        .read_parquet(paths, ParquetReadOptions::default())
+        .await
+        .map_err(LakeError::DataFusion)?;
     let mut write = table
         .write(Vec::<RecordBatch>::new())
         .with_input_plan(df.logical_plan().clone())
@@ -305,7 +341,8 @@ pub async fn commit_source(
     let table = lake.published_table(src.name).await?;
     let held = held_versions(table.as_ref(), src, &best).await?;
     drop(table);
-    let out = tokio::task::block_in_place(|| decide(src, staged, &best, &held, known_platforms, dir))?;
+    let out =
+        tokio::task::block_in_place(|| decide(src, staged, &best, &held, known_platforms, dir))?;
     drop(best);
     let partition = src.is_event().then_some("quarter");
     let mut version = None;

@@ -14,7 +14,10 @@ pub fn collect(
     let mut out: BTreeMap<&'static str, Vec<PathBuf>> = BTreeMap::new();
     for p in paths {
         if !p.exists() {
-            return Err(IngestError::Usage(format!("{}: no such file or folder", p.display())));
+            return Err(IngestError::Usage(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
         if p.is_file() {
             let src = match forced {
@@ -50,7 +53,11 @@ pub fn collect(
         }
     }
     for files in out.values_mut() {
-        files.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+        files.sort_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
         files.dedup();
     }
     Ok(out)
@@ -64,7 +71,10 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| IngestError::Usage(format!("{}: cannot list: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     v.sort();
     Ok(v)

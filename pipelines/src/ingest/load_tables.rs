@@ -47,7 +47,8 @@ fn write_one(path: &Path, rows: &mut RowsBuilder) -> Result<PathBuf, IngestError
     let f = std::fs::File::create(path).map_err(|e| IngestError::io(path, e))?;
     let mut w = ArrowWriter::try_new(f, rows.schema(), Some(writer_props()))
         .map_err(|e| IngestError::Staging(e.to_string()))?;
-    w.write(&rows.finish()).map_err(|e| IngestError::Staging(e.to_string()))?;
+    w.write(&rows.finish())
+        .map_err(|e| IngestError::Staging(e.to_string()))?;
     w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
     Ok(path.to_path_buf())
 }
@@ -75,7 +76,11 @@ pub fn stage_run_tables(
             s(&f.file),
             s(&f.format),
             f.encoding.as_deref().map(s).unwrap_or(V::Null),
-            s(if f.rejected.is_some() { "rejected" } else { "loaded" }),
+            s(if f.rejected.is_some() {
+                "rejected"
+            } else {
+                "loaded"
+            }),
             f.rejected.as_deref().map(s).unwrap_or(V::Null),
             V::I(f.read as i64),
             V::I(f.loaded as i64),
@@ -83,10 +88,26 @@ pub fn stage_run_tables(
             V::I(f.quarantined as i64),
         ]);
         for (reason, n) in &f.reasons {
-            issues.push(&[s(run), s(&f.source), s(&f.file), s("quarantine"), V::Null, s(reason), V::I(*n as i64)]);
+            issues.push(&[
+                s(run),
+                s(&f.source),
+                s(&f.file),
+                s("quarantine"),
+                V::Null,
+                s(reason),
+                V::I(*n as i64),
+            ]);
         }
         for ((col, code), n) in &f.issues {
-            issues.push(&[s(run), s(&f.source), s(&f.file), s("field"), s(col), s(code), V::I(*n as i64)]);
+            issues.push(&[
+                s(run),
+                s(&f.source),
+                s(&f.file),
+                s("field"),
+                s(col),
+                s(code),
+                V::I(*n as i64),
+            ]);
         }
     }
     let runs_path = write_one(&dir.join("load_runs.parquet"), &mut runs)?;
@@ -106,7 +127,16 @@ pub fn stage_reference(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Inges
         let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
         let cols: Vec<(&str, OutType)> = header
             .iter()
-            .map(|h| (*h, if *h == "population" { OutType::I64 } else { OutType::Str }))
+            .map(|h| {
+                (
+                    *h,
+                    if *h == "population" {
+                        OutType::I64
+                    } else {
+                        OutType::Str
+                    },
+                )
+            })
             .collect();
         let mut rows = RowsBuilder::new(&cols);
         for line in lines {
@@ -120,7 +150,10 @@ pub fn stage_reference(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Inges
                 .collect();
             rows.push(&vals);
         }
-        out.push((*name, write_one(&dir.join(format!("{name}.parquet")), &mut rows)?));
+        out.push((
+            *name,
+            write_one(&dir.join(format!("{name}.parquet")), &mut rows)?,
+        ));
     }
     Ok(out)
 }

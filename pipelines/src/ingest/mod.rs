@@ -38,7 +38,10 @@ pub struct IngestOptions {
 /// strings, so that staged Parquet files match the table schemas.
 pub(crate) fn session() -> SessionContext {
     let overrides: std::collections::HashMap<String, String> = [
-        ("datafusion.execution.parquet.schema_force_view_types", "false"),
+        (
+            "datafusion.execution.parquet.schema_force_view_types",
+            "false",
+        ),
         ("datafusion.execution.target_partitions", "2"),
     ]
     .into_iter()
@@ -69,12 +72,20 @@ fn now_local() -> NaiveDateTime {
 }
 
 /// Runs one ingest into the lake.
-pub async fn ingest(lake: &Lake, paths: &[PathBuf], opts: &IngestOptions) -> Result<RunReport, IngestError> {
+pub async fn ingest(
+    lake: &Lake,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+) -> Result<RunReport, IngestError> {
     let forced: Option<&'static Source> = match &opts.source {
         Some(name) => Some(source(name).ok_or_else(|| {
             IngestError::Usage(format!(
                 "unknown source '{name}' (one of: {})",
-                SOURCES.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                SOURCES
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?),
         None => None,
@@ -87,12 +98,20 @@ pub async fn ingest(lake: &Lake, paths: &[PathBuf], opts: &IngestOptions) -> Res
     }
     let secret = crate::secret::load_secret(lake.root())?;
     let started = now_local();
-    let run = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
+    let run = format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
     let dir = lake.staging_dir(&run);
     std::fs::create_dir_all(&dir).map_err(|e| IngestError::io(&dir, e))?;
 
     let total_files: usize = by_source.values().map(Vec::len).sum();
-    let bar = if opts.progress { ProgressBar::new(total_files as u64) } else { ProgressBar::hidden() };
+    let bar = if opts.progress {
+        ProgressBar::new(total_files as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} {elapsed_precise} files {pos}/{len} · {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -103,14 +122,22 @@ pub async fn ingest(lake: &Lake, paths: &[PathBuf], opts: &IngestOptions) -> Res
     let mut staged: BTreeMap<&'static str, Vec<Staged>> = BTreeMap::new();
     let mut seq = 0usize;
     for src in SOURCES {
-        let Some(files) = by_source.get(src.name) else { continue };
+        let Some(files) = by_source.get(src.name) else {
+            continue;
+        };
         for path in files {
             seq += 1;
             let progress = |n: u64| {
                 let t = rows_done.fetch_add(n, Ordering::Relaxed) + n;
                 bar.set_message(format!("{} · {t} rows read", src.name));
             };
-            let cx = StageCtx { run: &run, dir: &dir, secret: &secret, load_time: started, progress: &progress };
+            let cx = StageCtx {
+                run: &run,
+                dir: &dir,
+                secret: &secret,
+                load_time: started,
+                progress: &progress,
+            };
             let s = tokio::task::block_in_place(|| stage_file(src, path, seq, &cx));
             bar.inc(1);
             staged.entry(src.name).or_default().push(s);
@@ -121,49 +148,101 @@ pub async fn ingest(lake: &Lake, paths: &[PathBuf], opts: &IngestOptions) -> Res
     let mut changed: BTreeMap<String, TableEntry> = BTreeMap::new();
     let mut known_platforms: Option<HashSet<String>> = None;
     for src in SOURCES {
-        let Some(list) = staged.get_mut(src.name) else { continue };
+        let Some(list) = staged.get_mut(src.name) else {
+            continue;
+        };
         if src.is_event() && known_platforms.is_none() {
             known_platforms = Some(platform_ids(lake, &changed).await?);
         }
         bar.set_message(format!("committing {}", src.name));
-        let platforms = if src.is_event() { known_platforms.as_ref() } else { None };
+        let platforms = if src.is_event() {
+            known_platforms.as_ref()
+        } else {
+            None
+        };
         if let Some(v) = commit::commit_source(lake, src, list, platforms, &dir).await? {
-            changed.insert(src.name.to_string(), TableEntry { version: v, kind: "source".into() });
+            changed.insert(
+                src.name.to_string(),
+                TableEntry {
+                    version: v,
+                    kind: "source".into(),
+                },
+            );
         }
     }
     bar.finish_and_clear();
 
     // The run's own tables.
-    let reports: Vec<FileReport> =
-        SOURCES.iter().filter_map(|s| staged.get(s.name)).flatten().map(|s| s.report.clone()).collect();
-    let quarantine: Vec<PathBuf> = staged.values().flatten().filter_map(|s| s.quarantine.clone()).collect();
+    let reports: Vec<FileReport> = SOURCES
+        .iter()
+        .filter_map(|s| staged.get(s.name))
+        .flatten()
+        .map(|s| s.report.clone())
+        .collect();
+    let quarantine: Vec<PathBuf> = staged
+        .values()
+        .flatten()
+        .filter_map(|s| s.quarantine.clone())
+        .collect();
     if !quarantine.is_empty() {
         let v = commit::append_parquet(lake, "quarantine", &quarantine, None).await?;
-        changed.insert("quarantine".into(), TableEntry { version: v, kind: "load".into() });
+        changed.insert(
+            "quarantine".into(),
+            TableEntry {
+                version: v,
+                kind: "load".into(),
+            },
+        );
     }
     let (runs_file, issues_file) =
         load_tables::stage_run_tables(&dir, &run, started, now_local(), &reports)?;
     let v = commit::append_parquet(lake, "load_runs", &[runs_file], None).await?;
-    changed.insert("load_runs".into(), TableEntry { version: v, kind: "load".into() });
+    changed.insert(
+        "load_runs".into(),
+        TableEntry {
+            version: v,
+            kind: "load".into(),
+        },
+    );
     if let Some(f) = issues_file {
         let v = commit::append_parquet(lake, "load_issues", &[f], None).await?;
-        changed.insert("load_issues".into(), TableEntry { version: v, kind: "load".into() });
+        changed.insert(
+            "load_issues".into(),
+            TableEntry {
+                version: v,
+                kind: "load".into(),
+            },
+        );
     }
     let cat = lake.catalog()?;
     for (name, file) in load_tables::stage_reference(&dir)? {
         if !cat.tables.contains_key(name) {
             let v = commit::append_parquet(lake, name, &[file], None).await?;
-            changed.insert(name.to_string(), TableEntry { version: v, kind: "reference".into() });
+            changed.insert(
+                name.to_string(),
+                TableEntry {
+                    version: v,
+                    kind: "reference".into(),
+                },
+            );
         }
     }
 
     let cat = lake.publish(&run, &changed)?;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(RunReport { run, lake_version: cat.lake_version, files: reports, repairs })
+    Ok(RunReport {
+        run,
+        lake_version: cat.lake_version,
+        files: reports,
+        repairs,
+    })
 }
 
 /// Platform ids held in the lake, as this run leaves it.
-async fn platform_ids(lake: &Lake, changed: &BTreeMap<String, TableEntry>) -> Result<HashSet<String>, IngestError> {
+async fn platform_ids(
+    lake: &Lake,
+    changed: &BTreeMap<String, TableEntry>,
+) -> Result<HashSet<String>, IngestError> {
     let mut ids = HashSet::new();
     let table = match changed.get("platforms") {
         Some(e) => {
@@ -178,8 +257,13 @@ async fn platform_ids(lake: &Lake, changed: &BTreeMap<String, TableEntry>) -> Re
     };
     let Some(table) = table else { return Ok(ids) };
     let ctx = session();
-    table.update_datafusion_session(&ctx.state()).map_err(|e| LakeError::delta("platforms", e))?;
-    let provider = table.table_provider().await.map_err(LakeError::DataFusion)?;
+    table
+        .update_datafusion_session(&ctx.state())
+        .map_err(|e| LakeError::delta("platforms", e))?;
+    let provider = table
+        .table_provider()
+        .await
+        .map_err(LakeError::DataFusion)?;
     let df = ctx
         .read_table(provider)
         .and_then(|df| df.select_columns(&["platform_id"]))
@@ -190,7 +274,11 @@ async fn platform_ids(lake: &Lake, changed: &BTreeMap<String, TableEntry>) -> Re
         let c = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
             .map_err(|e| IngestError::Staging(e.to_string()))?;
         let c = c.as_string::<i32>();
-        ids.extend((0..c.len()).filter(|&i| c.is_valid(i)).map(|i| c.value(i).to_string()));
+        ids.extend(
+            (0..c.len())
+                .filter(|&i| c.is_valid(i))
+                .map(|i| c.value(i).to_string()),
+        );
     }
     Ok(ids)
 }

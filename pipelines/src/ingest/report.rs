@@ -48,7 +48,12 @@ impl RunReport {
     }
     pub fn totals(&self) -> (u64, u64, u64, u64) {
         self.files.iter().fold((0, 0, 0, 0), |a, f| {
-            (a.0 + f.read, a.1 + f.loaded, a.2 + f.superseded, a.3 + f.quarantined)
+            (
+                a.0 + f.read,
+                a.1 + f.loaded,
+                a.2 + f.superseded,
+                a.3 + f.quarantined,
+            )
         })
     }
 
@@ -61,7 +66,9 @@ impl RunReport {
         ));
         for f in &self.files {
             match &f.rejected {
-                Some(why) => s.push_str(&format!("{:<11} REJECTED  {}: {}\n", f.source, f.file, why)),
+                Some(why) => {
+                    s.push_str(&format!("{:<11} REJECTED  {}: {}\n", f.source, f.file, why))
+                }
                 None => {
                     s.push_str(&format!(
                         "{:<11} {:>10} {:>10} {:>10} {:>10}  {}\n",
@@ -71,13 +78,25 @@ impl RunReport {
                         s.push_str(&format!("{:<11} {:>54}  quarantined: {reason}\n", "", n));
                     }
                     for ((col, issue), n) in &f.issues {
-                        s.push_str(&format!("{:<11} {:>54}  data quality: {col} {issue}\n", "", n));
+                        s.push_str(&format!(
+                            "{:<11} {:>54}  data quality: {col} {issue}\n",
+                            "", n
+                        ));
                     }
                 }
             }
         }
         let (r, l, sup, q) = self.totals();
-        s.push_str(&format!("{:<11} {:>10} {:>10} {:>10} {:>10}  {} files, {} rejected\n", "total", r, l, sup, q, self.files.len(), self.rejected()));
+        s.push_str(&format!(
+            "{:<11} {:>10} {:>10} {:>10} {:>10}  {} files, {} rejected\n",
+            "total",
+            r,
+            l,
+            sup,
+            q,
+            self.files.len(),
+            self.rejected()
+        ));
         s
     }
 }

@@ -31,7 +31,9 @@ pub struct Staged {
 }
 
 pub fn writer_props() -> WriterProperties {
-    WriterProperties::builder().set_compression(Compression::SNAPPY).build()
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build()
 }
 
 /// Everything a file's staging needs to know about the run.
@@ -46,9 +48,15 @@ pub struct StageCtx<'a> {
 
 pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) -> Staged {
     let file = path.display().to_string();
-    let mut report = FileReport { source: src.name.to_string(), file: file.clone(), ..Default::default() };
+    let mut report = FileReport {
+        source: src.name.to_string(),
+        file: file.clone(),
+        ..Default::default()
+    };
     let data_path = cx.dir.join(format!("{}-{seq:05}.parquet", src.name));
-    let q_path = cx.dir.join(format!("{}-{seq:05}.quarantine.parquet", src.name));
+    let q_path = cx
+        .dir
+        .join(format!("{}-{seq:05}.quarantine.parquet", src.name));
     // A panic here would be a bug, never a property of the input: the file is
     // rejected with the message and the run goes on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -60,7 +68,9 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
             .cloned()
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Err(format!("internal error while reading this file (please report): {msg}"))
+        Err(format!(
+            "internal error while reading this file (please report): {msg}"
+        ))
     });
     match result {
         Ok((has_data, has_q)) => Staged {
@@ -104,9 +114,15 @@ fn stage_inner(
     let headers = reader.headers().to_vec();
     let map = map_headers(src, &headers)?;
     if !map.unknown.is_empty() {
-        tracing::warn!("{}: ignoring unknown columns: {}", report.file, map.unknown.join(", "));
+        tracing::warn!(
+            "{}: ignoring unknown columns: {}",
+            report.file,
+            map.unknown.join(", ")
+        );
         for u in &map.unknown {
-            report.issues.insert((u.clone(), Issue::UnknownColumn.code().to_string()), 1);
+            report
+                .issues
+                .insert((u.clone(), Issue::UnknownColumn.code().to_string()), 1);
         }
         report.unknown_columns = map.unknown.clone();
     }
@@ -150,7 +166,10 @@ fn stage_inner(
                     }
                     Err(rej) => {
                         report.quarantined += 1;
-                        *report.reasons.entry(rej.reason.code().to_string()).or_default() += 1;
+                        *report
+                            .reasons
+                            .entry(rej.reason.code().to_string())
+                            .or_default() += 1;
                         let raw = validator.raw_text(rec, &headers);
                         qrows.push(&[
                             run_v.clone(),
@@ -173,12 +192,15 @@ fn stage_inner(
     flush(&mut rows, &mut data_w, data_path, 1)?;
     flush(&mut qrows, &mut q_w, q_path, 1)?;
     for ((col, issue), n) in &validator.issues {
-        report.issues.insert((col.clone(), issue.code().to_string()), *n);
+        report
+            .issues
+            .insert((col.clone(), issue.code().to_string()), *n);
     }
     let has_data = data_w.is_some();
     let has_q = q_w.is_some();
     for w in [data_w, q_w].into_iter().flatten() {
-        w.close().map_err(|e| format!("cannot write staging data: {e}"))?;
+        w.close()
+            .map_err(|e| format!("cannot write staging data: {e}"))?;
     }
     Ok((has_data, has_q))
 }

@@ -39,7 +39,11 @@ pub fn detect_encoding(sample: &[u8], complete: bool) -> &'static Encoding {
 fn raw_reader(path: &Path, gz: bool) -> Result<Box<dyn Read + Send>, ReadError> {
     let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
     let buf = BufReader::with_capacity(1 << 16, f);
-    Ok(if gz { Box::new(MultiGzDecoder::new(buf)) } else { Box::new(buf) })
+    Ok(if gz {
+        Box::new(MultiGzDecoder::new(buf))
+    } else {
+        Box::new(buf)
+    })
 }
 
 pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
@@ -70,12 +74,23 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
     if !got {
         return Err(ReadError::new("the file is empty (no header line)"));
     }
-    let headers = first.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let headers = first
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
     let info = FileInfo {
         format: if gz { "csv.gz" } else { "csv" },
         encoding: Some(encoding.name()),
     };
-    Ok((Box::new(CsvRecords { reader, headers, row: 0, rec: csv::StringRecord::new() }), info))
+    Ok((
+        Box::new(CsvRecords {
+            reader,
+            headers,
+            row: 0,
+            rec: csv::StringRecord::new(),
+        }),
+        info,
+    ))
 }
 
 struct CsvRecords {
@@ -105,7 +120,11 @@ impl RecordReader for CsvRecords {
                             self.headers.len()
                         )
                     });
-                    out.push(RawRecord { row: self.row, fields, malformed });
+                    out.push(RawRecord {
+                        row: self.row,
+                        fields,
+                        malformed,
+                    });
                 }
                 Err(e) => {
                     return Err(ReadError::new(format!(

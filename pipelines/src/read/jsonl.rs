@@ -30,11 +30,28 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         }
     }
     if objects == 0 {
-        return Err(ReadError::new("no JSON object found: not a JSON lines file, or empty"));
+        return Err(ReadError::new(
+            "no JSON object found: not a JSON lines file, or empty",
+        ));
     }
-    let index = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-    let info = FileInfo { format: "jsonl", encoding: Some("UTF-8") };
-    Ok((Box::new(JsonRecords { lines: open()?, headers, index, line: 0 }), info))
+    let index = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.clone(), i))
+        .collect();
+    let info = FileInfo {
+        format: "jsonl",
+        encoding: Some("UTF-8"),
+    };
+    Ok((
+        Box::new(JsonRecords {
+            lines: open()?,
+            headers,
+            index,
+            line: 0,
+        }),
+        info,
+    ))
 }
 
 struct JsonRecords {
@@ -63,13 +80,15 @@ impl RecordReader for JsonRecords {
         let mut out = Vec::new();
         while out.len() < max {
             let Some(line) = self.lines.next() else { break };
-            let line = line.map_err(|e| ReadError::new(format!("cannot read line {}: {e}", self.line + 1)))?;
+            let line = line
+                .map_err(|e| ReadError::new(format!("cannot read line {}: {e}", self.line + 1)))?;
             self.line += 1;
             if line.trim().is_empty() {
                 continue;
             }
             let mut fields = vec![String::new(); self.headers.len()];
-            let malformed = match serde_json::from_str::<Value>(line.trim_start_matches('\u{feff}')) {
+            let malformed = match serde_json::from_str::<Value>(line.trim_start_matches('\u{feff}'))
+            {
                 Ok(Value::Object(map)) => {
                     for (k, v) in &map {
                         if let Some(&i) = self.index.get(k) {
@@ -85,7 +104,11 @@ impl RecordReader for JsonRecords {
                 // Keep the text so that the quarantine shows what arrived.
                 fields = vec![line.clone()];
             }
-            out.push(RawRecord { row: self.line, fields, malformed });
+            out.push(RawRecord {
+                row: self.line,
+                fields,
+                malformed,
+            });
         }
         Ok(out)
     }

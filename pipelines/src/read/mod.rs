@@ -67,7 +67,9 @@ pub fn format_of(path: &Path) -> Option<&'static str> {
 /// Opens a file with the reader for its format.
 pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
     let format = format_of(path).ok_or_else(|| {
-        ReadError::new("unsupported file type (expected .csv, .csv.gz, .xlsx, .jsonl, .ndjson or .parquet)")
+        ReadError::new(
+            "unsupported file type (expected .csv, .csv.gz, .xlsx, .jsonl, .ndjson or .parquet)",
+        )
     })?;
     match format {
         "csv" | "csv.gz" => csv::open(path, format == "csv.gz"),

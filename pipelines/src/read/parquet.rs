@@ -17,13 +17,29 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
     let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f)
         .map_err(|e| ReadError::new(format!("not a readable Parquet file: {e}")))?;
-    let headers = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let headers = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let reader = builder
         .with_batch_size(8192)
         .build()
         .map_err(|e| ReadError::new(format!("not a readable Parquet file: {e}")))?;
-    let info = FileInfo { format: "parquet", encoding: None };
-    Ok((Box::new(ParquetRecords { reader, headers, row: 0, pending: Vec::new() }), info))
+    let info = FileInfo {
+        format: "parquet",
+        encoding: None,
+    };
+    Ok((
+        Box::new(ParquetRecords {
+            reader,
+            headers,
+            row: 0,
+            pending: Vec::new(),
+        }),
+        info,
+    ))
 }
 
 struct ParquetRecords {
@@ -42,22 +58,43 @@ fn as_text(col: &ArrayRef) -> Result<StringArray, ReadError> {
         DataType::Timestamp(TimeUnit::Nanosecond, None) => col.clone(),
         _ => col.clone(),
     };
-    let opts = CastOptions { safe: true, ..Default::default() };
+    let opts = CastOptions {
+        safe: true,
+        ..Default::default()
+    };
     let text = cast_with_options(&col, &DataType::Utf8, &opts)
         .map_err(|e| ReadError::new(format!("a column cannot be read as text: {e}")))?;
-    Ok(text.as_any().downcast_ref::<StringArray>().cloned().unwrap_or_else(|| StringArray::new_null(col.len())))
+    Ok(text
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .unwrap_or_else(|| StringArray::new_null(col.len())))
 }
 
 impl ParquetRecords {
     fn convert(&mut self, batch: RecordBatch) -> Result<(), ReadError> {
-        let cols: Vec<StringArray> = batch.columns().iter().map(as_text).collect::<Result<_, _>>()?;
+        let cols: Vec<StringArray> = batch
+            .columns()
+            .iter()
+            .map(as_text)
+            .collect::<Result<_, _>>()?;
         for r in 0..batch.num_rows() {
             self.row += 1;
             let fields = cols
                 .iter()
-                .map(|c| if c.is_null(r) { String::new() } else { c.value(r).to_string() })
+                .map(|c| {
+                    if c.is_null(r) {
+                        String::new()
+                    } else {
+                        c.value(r).to_string()
+                    }
+                })
                 .collect();
-            self.pending.push(RawRecord { row: self.row, fields, malformed: None });
+            self.pending.push(RawRecord {
+                row: self.row,
+                fields,
+                malformed: None,
+            });
         }
         Ok(())
     }
@@ -74,7 +111,10 @@ impl RecordReader for ParquetRecords {
                 None => break,
                 Some(Ok(batch)) => self.convert(batch)?,
                 Some(Err(e)) => {
-                    return Err(ReadError::new(format!("cannot read after row {}: {e}", self.row)))
+                    return Err(ReadError::new(format!(
+                        "cannot read after row {}: {e}",
+                        self.row
+                    )))
                 }
             }
         }

@@ -9,8 +9,8 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 use super::{FileInfo, RawRecord, ReadError, RecordReader};
 
 pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
-    let mut wb: Xlsx<_> =
-        open_workbook(path).map_err(|e| ReadError::new(format!("not a readable XLSX workbook: {e}")))?;
+    let mut wb: Xlsx<_> = open_workbook(path)
+        .map_err(|e| ReadError::new(format!("not a readable XLSX workbook: {e}")))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| ReadError::new("the workbook has no worksheet"))?
@@ -30,10 +30,17 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         }
         let mut fields: Vec<String> = r.iter().map(cell_text).collect();
         fields.resize(width, String::new());
-        records.push(RawRecord { row: i as u64 + 1, fields, malformed: None });
+        records.push(RawRecord {
+            row: i as u64 + 1,
+            fields,
+            malformed: None,
+        });
     }
     records.reverse();
-    let info = FileInfo { format: "xlsx", encoding: None };
+    let info = FileInfo {
+        format: "xlsx",
+        encoding: None,
+    };
     Ok((Box::new(XlsxRecords { headers, records }), info))
 }
 

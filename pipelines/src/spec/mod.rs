@@ -15,7 +15,9 @@ pub enum Kind {
     /// One of the listed values, exactly.
     Enum(&'static [&'static str]),
     /// 商品服务类别 code or name; `goods_only` accepts only `G..` codes.
-    Category { goods_only: bool },
+    Category {
+        goods_only: bool,
+    },
     /// 问题类别 code or name.
     Problem,
     /// 违法类型 code or name.
@@ -24,7 +26,9 @@ pub enum Kind {
     BusinessFormat,
     DateTime,
     Date,
-    Bool { default: Option<bool> },
+    Bool {
+        default: Option<bool>,
+    },
     Money,
     Region,
     Uscc,
@@ -57,13 +61,26 @@ pub struct Source {
 
 impl Source {
     pub fn column(&self, name: &str) -> Option<(usize, &Column)> {
-        self.columns.iter().enumerate().find(|(_, c)| c.name == name)
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
     }
     pub fn is_event(&self) -> bool {
         self.event_time.is_some()
     }
 }
 
-pub(crate) const fn col(name: &'static str, zh: &'static str, kind: Kind, required: bool) -> Column {
-    Column { name, zh, kind, required }
+pub(crate) const fn col(
+    name: &'static str,
+    zh: &'static str,
+    kind: Kind,
+    required: bool,
+) -> Column {
+    Column {
+        name,
+        zh,
+        kind,
+        required,
+    }
 }

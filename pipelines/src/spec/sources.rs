@@ -5,18 +5,46 @@ use super::{col, Column, Kind::*, Source};
 const REQ: bool = true;
 const OPT: bool = false;
 
-pub const CHANNELS: &[&str] = &["电话", "网站", "APP", "微信", "小程序", "来信", "来访", "其他"];
+pub const CHANNELS: &[&str] = &[
+    "电话",
+    "网站",
+    "APP",
+    "微信",
+    "小程序",
+    "来信",
+    "来访",
+    "其他",
+];
 pub const COMPLAINT_STATUS: &[&str] = &["待受理", "已受理", "不予受理", "已办结", "已终止"];
 pub const OUTCOMES: &[&str] = &["调解成功", "调解不成功", "撤回", "转立案", "告知", "其他"];
-pub const CASE_SOURCES: &[&str] =
-    &["投诉举报", "网络监测", "抽检", "上级交办", "异地移送", "部门移送", "其他"];
+pub const CASE_SOURCES: &[&str] = &[
+    "投诉举报",
+    "网络监测",
+    "抽检",
+    "上级交办",
+    "异地移送",
+    "部门移送",
+    "其他",
+];
 pub const CASE_STATUS: &[&str] = &["立案", "调查", "处罚决定", "结案", "撤销"];
 pub const FINDINGS: &[&str] = &[
-    "未发现问题", "疑似假冒", "虚假宣传", "违法广告", "无照经营", "刷单炒信", "价格违法",
-    "禁限售商品", "其他",
+    "未发现问题",
+    "疑似假冒",
+    "虚假宣传",
+    "违法广告",
+    "无照经营",
+    "刷单炒信",
+    "价格违法",
+    "禁限售商品",
+    "其他",
 ];
 pub const ACTIONS: &[&str] = &["无", "责令整改", "下架", "约谈", "移送立案"];
-pub const ENTITY_TYPES: &[&str] = &["平台经营者", "平台内经营者", "自建网站经营者", "其他网络经营者"];
+pub const ENTITY_TYPES: &[&str] = &[
+    "平台经营者",
+    "平台内经营者",
+    "自建网站经营者",
+    "其他网络经营者",
+];
 
 const COMPLAINTS: &[Column] = &[
     col("record_id", "登记编号", Code, REQ),
@@ -31,9 +59,21 @@ const COMPLAINTS: &[Column] = &[
     col("respondent_name", "被投诉方", Text, OPT),
     col("respondent_uscc", "被投诉方统一社会信用代码", Uscc, OPT),
     col("respondent_region_code", "被投诉方地区", Region, OPT),
-    col("category", "商品服务类别", Category { goods_only: false }, REQ),
+    col(
+        "category",
+        "商品服务类别",
+        Category { goods_only: false },
+        REQ,
+    ),
     col("problem", "问题类别", Problem, REQ),
-    col("seven_day_return", "七日无理由退货", Bool { default: Some(false) }, OPT),
+    col(
+        "seven_day_return",
+        "七日无理由退货",
+        Bool {
+            default: Some(false),
+        },
+        OPT,
+    ),
     col("amount_yuan", "涉及金额", Money, OPT),
     col("status", "办理状态", Enum(COMPLAINT_STATUS), REQ),
     col("closed_at", "办结时间", DateTime, OPT),
@@ -65,7 +105,14 @@ const CASES: &[Column] = &[
     col("fine_yuan", "罚款金额", Money, OPT),
     col("confiscated_yuan", "没收金额", Money, OPT),
     col("status", "案件状态", Enum(CASE_STATUS), REQ),
-    col("police_transfer", "移送公安", Bool { default: Some(false) }, OPT),
+    col(
+        "police_transfer",
+        "移送公安",
+        Bool {
+            default: Some(false),
+        },
+        OPT,
+    ),
 ];
 
 const SAMPLING: &[Column] = &[
@@ -81,7 +128,14 @@ const SAMPLING: &[Column] = &[
     col("brand", "商标", Text, OPT),
     col("result", "检验结论", Enum(&["合格", "不合格"]), REQ),
     col("failed_items", "不合格项目", Items, OPT),
-    col("counterfeit", "是否假冒", Bool { default: Some(false) }, OPT),
+    col(
+        "counterfeit",
+        "是否假冒",
+        Bool {
+            default: Some(false),
+        },
+        OPT,
+    ),
     col("case_id", "关联案件编号", Code, OPT),
 ];
 
@@ -94,7 +148,12 @@ const MONITORING: &[Column] = &[
     col("store_name", "店铺名称", Text, OPT),
     col("store_uscc", "经营者统一社会信用代码", Uscc, OPT),
     col("url", "网址", Text, OPT),
-    col("category", "商品服务类别", Category { goods_only: false }, REQ),
+    col(
+        "category",
+        "商品服务类别",
+        Category { goods_only: false },
+        REQ,
+    ),
     col("finding", "监测发现", Enum(FINDINGS), REQ),
     col("action", "处置措施", Enum(ACTIONS), OPT),
     col("case_id", "关联案件编号", Code, OPT),
@@ -126,12 +185,42 @@ const PLATFORMS: &[Column] = &[
 /// Every source, in load order: the registers first, so that the event
 /// sources of the same run can be checked against them.
 pub static SOURCES: &[Source] = &[
-    Source { name: "platforms", columns: PLATFORMS, key: "platform_id", event_time: None },
-    Source { name: "entities", columns: ENTITIES, key: "uscc", event_time: None },
-    Source { name: "complaints", columns: COMPLAINTS, key: "record_id", event_time: Some("received_at") },
-    Source { name: "cases", columns: CASES, key: "case_id", event_time: Some("filed_at") },
-    Source { name: "sampling", columns: SAMPLING, key: "sample_id", event_time: Some("sampled_at") },
-    Source { name: "monitoring", columns: MONITORING, key: "monitor_id", event_time: Some("observed_at") },
+    Source {
+        name: "platforms",
+        columns: PLATFORMS,
+        key: "platform_id",
+        event_time: None,
+    },
+    Source {
+        name: "entities",
+        columns: ENTITIES,
+        key: "uscc",
+        event_time: None,
+    },
+    Source {
+        name: "complaints",
+        columns: COMPLAINTS,
+        key: "record_id",
+        event_time: Some("received_at"),
+    },
+    Source {
+        name: "cases",
+        columns: CASES,
+        key: "case_id",
+        event_time: Some("filed_at"),
+    },
+    Source {
+        name: "sampling",
+        columns: SAMPLING,
+        key: "sample_id",
+        event_time: Some("sampled_at"),
+    },
+    Source {
+        name: "monitoring",
+        columns: MONITORING,
+        key: "monitor_id",
+        event_time: Some("observed_at"),
+    },
 ];
 
 /// A source by name.

@@ -26,7 +26,11 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
         return NaiveDate::from_ymd_opt(y, m, d).map(|d| d.and_time(NaiveTime::MIN));
     }
     let (s, offset_min) = split_offset(s)?;
-    let mut p = Parser { s: s.as_bytes(), i: 0, text: s };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        i: 0,
+        text: s,
+    };
     let y = p.number(4, 4)? as i32;
     let sep = p.date_sep(&["-", "/", "年"])?;
     let m = p.number(1, 2)?;
@@ -221,15 +225,36 @@ mod tests {
 
     #[test]
     fn every_listed_form() {
-        assert_eq!(parse_datetime("2025-07-03"), Some(dt("2025-07-03 00:00:00")));
-        assert_eq!(parse_datetime("2025-07-03 14:22:10"), Some(dt("2025-07-03 14:22:10")));
-        assert_eq!(parse_datetime("2025-07-03T14:22:10"), Some(dt("2025-07-03 14:22:10")));
+        assert_eq!(
+            parse_datetime("2025-07-03"),
+            Some(dt("2025-07-03 00:00:00"))
+        );
+        assert_eq!(
+            parse_datetime("2025-07-03 14:22:10"),
+            Some(dt("2025-07-03 14:22:10"))
+        );
+        assert_eq!(
+            parse_datetime("2025-07-03T14:22:10"),
+            Some(dt("2025-07-03 14:22:10"))
+        );
         assert_eq!(parse_datetime("2025/7/3"), Some(dt("2025-07-03 00:00:00")));
-        assert_eq!(parse_datetime("2025/7/3 14:22"), Some(dt("2025-07-03 14:22:00")));
+        assert_eq!(
+            parse_datetime("2025/7/3 14:22"),
+            Some(dt("2025-07-03 14:22:00"))
+        );
         assert_eq!(parse_datetime("20250703"), Some(dt("2025-07-03 00:00:00")));
-        assert_eq!(parse_datetime("2025年7月3日"), Some(dt("2025-07-03 00:00:00")));
-        assert_eq!(parse_datetime("2025年7月3日 14时22分"), Some(dt("2025-07-03 14:22:00")));
-        assert_eq!(parse_datetime("2025年07月03日 14时22分05秒"), Some(dt("2025-07-03 14:22:05")));
+        assert_eq!(
+            parse_datetime("2025年7月3日"),
+            Some(dt("2025-07-03 00:00:00"))
+        );
+        assert_eq!(
+            parse_datetime("2025年7月3日 14时22分"),
+            Some(dt("2025-07-03 14:22:00"))
+        );
+        assert_eq!(
+            parse_datetime("2025年07月03日 14时22分05秒"),
+            Some(dt("2025-07-03 14:22:05"))
+        );
     }
 
     #[test]
@@ -245,8 +270,14 @@ mod tests {
 
     #[test]
     fn offsets_and_fractions() {
-        assert_eq!(parse_datetime("2025-07-03T06:22:10Z"), Some(dt("2025-07-03 14:22:10")));
-        assert_eq!(parse_datetime("2025-07-03T14:22:10+08:00"), Some(dt("2025-07-03 14:22:10")));
+        assert_eq!(
+            parse_datetime("2025-07-03T06:22:10Z"),
+            Some(dt("2025-07-03 14:22:10"))
+        );
+        assert_eq!(
+            parse_datetime("2025-07-03T14:22:10+08:00"),
+            Some(dt("2025-07-03 14:22:10"))
+        );
         assert_eq!(
             parse_datetime("2025-07-03T14:22:10.250"),
             Some(dt("2025-07-03 14:22:10") + Duration::milliseconds(250))
@@ -256,9 +287,21 @@ mod tests {
     #[test]
     fn refused() {
         for s in [
-            "2025-13-01", "2025-02-30", "2025-07-03 25:00", "2025.07.03", "07/03/2025",
-            "2025-07-03x", "2025年7月3", "20251301", "yesterday", "2025-7", "123456",
-            "2025年9月30日 23时59", "2025-07-03 时", "二〇二五年七月三日", "2025-07-03 14:22:10+0",
+            "2025-13-01",
+            "2025-02-30",
+            "2025-07-03 25:00",
+            "2025.07.03",
+            "07/03/2025",
+            "2025-07-03x",
+            "2025年7月3",
+            "20251301",
+            "yesterday",
+            "2025-7",
+            "123456",
+            "2025年9月30日 23时59",
+            "2025-07-03 时",
+            "二〇二五年七月三日",
+            "2025-07-03 14:22:10+0",
         ] {
             assert_eq!(parse_datetime(s), None, "{s}");
         }

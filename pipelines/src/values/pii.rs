@@ -9,7 +9,10 @@ pub const REDACTED: &str = "[已脱敏]";
 /// The normalised phone number: digits only, a leading `86` dropped.
 pub fn normalise_phone(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
-    let digits = digits.strip_prefix("86").map(str::to_string).unwrap_or(digits);
+    let digits = digits
+        .strip_prefix("86")
+        .map(str::to_string)
+        .unwrap_or(digits);
     (!digits.is_empty()).then_some(digits)
 }
 
@@ -90,7 +93,10 @@ mod tests {
         let k = b"secret";
         let a = consumer_key(k, Some("138 0013 8000"), None);
         assert_eq!(a, consumer_key(k, Some("+86 13800138000"), None));
-        assert_eq!(a, consumer_key(k, Some("86-138-0013-8000"), Some("110101199003071234")));
+        assert_eq!(
+            a,
+            consumer_key(k, Some("86-138-0013-8000"), Some("110101199003071234"))
+        );
         assert_eq!(a.as_ref().map(String::len), Some(32));
         assert_ne!(a, consumer_key(b"other", Some("13800138000"), None));
     }

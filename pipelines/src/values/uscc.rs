@@ -1,7 +1,9 @@
 //! Unified social credit code check (GB 32100-2015, reference.md).
 
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn value_of(c: u8) -> Option<u32> {
     CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
@@ -29,7 +31,11 @@ mod tests {
 
     #[test]
     fn verified_examples_and_single_changes() {
-        for good in ["914403001922038216", "91110000802100433B", "91330100799655058B"] {
+        for good in [
+            "914403001922038216",
+            "91110000802100433B",
+            "91330100799655058B",
+        ] {
             assert!(normalise_uscc(good).is_some(), "{good}");
             assert_eq!(normalise_uscc(&good.to_lowercase()).as_deref(), Some(good));
             for i in 0..18 {
