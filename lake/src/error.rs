@@ -16,10 +16,10 @@ pub enum LakeError {
     #[error("table {table}: {source}")]
     Delta {
         table: String,
-        source: deltalake::DeltaTableError,
+        source: Box<deltalake::DeltaTableError>,
     },
     #[error(transparent)]
-    DataFusion(#[from] datafusion::error::DataFusionError),
+    DataFusion(Box<datafusion::error::DataFusionError>),
 }
 
 impl LakeError {
@@ -32,7 +32,16 @@ impl LakeError {
     pub fn delta(table: &str, source: deltalake::DeltaTableError) -> Self {
         LakeError::Delta {
             table: table.to_string(),
-            source,
+            source: Box::new(source),
         }
+    }
+    pub fn df(source: datafusion::error::DataFusionError) -> Self {
+        LakeError::DataFusion(Box::new(source))
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for LakeError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        LakeError::df(e)
     }
 }

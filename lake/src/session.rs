@@ -17,10 +17,7 @@ pub async fn register_all(lake: &Lake, ctx: &SessionContext) -> Result<Vec<Strin
         table
             .update_datafusion_session(&ctx.state())
             .map_err(|e| LakeError::delta(name, e))?;
-        let provider = table
-            .table_provider()
-            .await
-            .map_err(LakeError::DataFusion)?;
+        let provider = table.table_provider().await.map_err(LakeError::df)?;
         ctx.register_table(name.as_str(), Arc::clone(&provider))?;
         names.push(name.clone());
     }

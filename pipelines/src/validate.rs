@@ -479,16 +479,14 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            "sampling" => {
-                if v[i("result")].as_str() == Some("合格") && !v[i("failed_items")].is_null() {
-                    v[i("failed_items")] = V::Null;
-                    issues.push(("failed_items", Issue::NotApplicable));
-                }
+            "sampling"
+                if v[i("result")].as_str() == Some("合格") && !v[i("failed_items")].is_null() =>
+            {
+                v[i("failed_items")] = V::Null;
+                issues.push(("failed_items", Issue::NotApplicable));
             }
-            "monitoring" => {
-                if v[i("action")].is_null() {
-                    v[i("action")] = V::S("无".into());
-                }
+            "monitoring" if v[i("action")].is_null() => {
+                v[i("action")] = V::S("无".into());
             }
             "entities" => {
                 if let (Some(u), Some(s)) = (

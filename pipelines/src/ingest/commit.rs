@@ -121,17 +121,14 @@ async fn held_versions(
     table
         .update_datafusion_session(&ctx.state())
         .map_err(|e| LakeError::delta(src.name, e))?;
-    let provider = table
-        .table_provider()
-        .await
-        .map_err(LakeError::DataFusion)?;
+    let provider = table.table_provider().await.map_err(LakeError::df)?;
     let df = ctx
         .read_table(provider)
         .and_then(|df| df.select_columns(&[src.key, "updated_at", "_hash"]))
-        .map_err(LakeError::DataFusion)?;
-    let mut stream = df.execute_stream().await.map_err(LakeError::DataFusion)?;
+        .map_err(LakeError::df)?;
+    let mut stream = df.execute_stream().await.map_err(LakeError::df)?;
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(LakeError::DataFusion)?;
+        let batch = batch.map_err(LakeError::df)?;
         let keys = strings(batch.column(0))?;
         let ts = micros(batch.column(1))?;
         let hashes = strings(batch.column(2))?;
@@ -277,7 +274,7 @@ pub async fn append_parquet(
     let df = ctx
         .read_parquet(paths, ParquetReadOptions::default())
         .await
-        .map_err(LakeError::DataFusion)?;
+        .map_err(LakeError::df)?;
     let mut write = table
         .write(Vec::<RecordBatch>::new())
         .with_input_plan(df.logical_plan().clone())
@@ -299,7 +296,7 @@ async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, In
     let df = ctx
         .read_parquet(file.display().to_string(), ParquetReadOptions::default())
         .await
-        .map_err(LakeError::DataFusion)?;
+        .map_err(LakeError::df)?;
     let cols: Vec<&'static str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
     let on = col(format!("target.{}", src.key)).eq(col(format!("source.{}", src.key)));
     let (table, _metrics) = table

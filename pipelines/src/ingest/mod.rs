@@ -260,17 +260,14 @@ async fn platform_ids(
     table
         .update_datafusion_session(&ctx.state())
         .map_err(|e| LakeError::delta("platforms", e))?;
-    let provider = table
-        .table_provider()
-        .await
-        .map_err(LakeError::DataFusion)?;
+    let provider = table.table_provider().await.map_err(LakeError::df)?;
     let df = ctx
         .read_table(provider)
         .and_then(|df| df.select_columns(&["platform_id"]))
-        .map_err(LakeError::DataFusion)?;
-    let mut stream = df.execute_stream().await.map_err(LakeError::DataFusion)?;
+        .map_err(LakeError::df)?;
+    let mut stream = df.execute_stream().await.map_err(LakeError::df)?;
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(LakeError::DataFusion)?;
+        let batch = batch.map_err(LakeError::df)?;
         let c = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
             .map_err(|e| IngestError::Staging(e.to_string()))?;
         let c = c.as_string::<i32>();
