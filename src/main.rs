@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wangjian_lake::Lake;
+use wangjian_pipelines::generate::{GenerateOptions, Quarter};
 use wangjian_pipelines::{IngestError, IngestOptions};
 use wangjian_queries::Format;
 
@@ -54,7 +55,30 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// The whole chain on data/raw (the built-in sample is copied there first when it is empty).
+    /// Write realistic raw extracts of all six sources under DIR/<source>/.
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2015)]
+        seed: u64,
+        #[arg(long, default_value = "2024Q1", value_parser = parse_quarter)]
+        from: Quarter,
+        #[arg(long, default_value = "2025Q4", value_parser = parse_quarter)]
+        to: Quarter,
+        /// 1 = national volume (about 5.6 million complaint-table rows a quarter).
+        #[arg(long, default_value_t = 0.002)]
+        scale: f64,
+        /// Share of extra rows planted to be quarantined.
+        #[arg(long, default_value_t = 0.002)]
+        bad_rate: f64,
+        /// Share of rows sent twice, identically.
+        #[arg(long, default_value_t = 0.01)]
+        duplicate_rate: f64,
+        /// Share of open complaints sent again with a newer version.
+        #[arg(long, default_value_t = 0.05)]
+        update_rate: f64,
+    },
+    /// The whole chain on data/raw (generating sample data there first when it is empty).
     Run {
         #[arg(long, default_value = "data/raw")]
         raw: PathBuf,
@@ -121,6 +145,27 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             format,
             output,
         } => sql_cmd(&cli.lake, sql, file, format, output).await,
+        Command::Generate {
+            out,
+            seed,
+            from,
+            to,
+            scale,
+            bad_rate,
+            duplicate_rate,
+            update_rate,
+        } => {
+            let mut opts = GenerateOptions::new(out);
+            opts.seed = seed;
+            opts.from = from;
+            opts.to = to;
+            opts.scale = scale;
+            opts.bad_rate = bad_rate;
+            opts.duplicate_rate = duplicate_rate;
+            opts.update_rate = update_rate;
+            generate(&opts)?;
+            Ok(0)
+        }
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -189,40 +234,36 @@ async fn sql_cmd(
     Ok(0)
 }
 
-/// Copies the built-in sample extracts into an empty raw folder.
-fn seed_raw(raw: &Path) -> Result<bool> {
-    let empty = !raw.exists() || std::fs::read_dir(raw)?.next().is_none();
-    if !empty {
-        return Ok(false);
-    }
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join("sample");
-    copy_tree(&sample, raw)
-        .with_context(|| format!("cannot copy the sample data to {}", raw.display()))?;
-    Ok(true)
+fn parse_quarter(s: &str) -> Result<Quarter, String> {
+    Quarter::parse(s).ok_or_else(|| format!("'{s}' is not a quarter like 2025Q3"))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        let target = to.join(e.file_name());
-        if e.file_type()?.is_dir() {
-            copy_tree(&e.path(), &target)?;
-        } else {
-            std::fs::copy(e.path(), target)?;
-        }
-    }
+fn generate(opts: &GenerateOptions) -> Result<()> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    let started = std::time::Instant::now();
+    let truth = wangjian_pipelines::generate::generate(opts, &|step| {
+        bar.set_message(format!("generating {step}"))
+    })?;
+    bar.finish_and_clear();
+    let rows: u64 = truth.sources.values().map(|s| s.rows).sum();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {rows} rows of {} sources under {} in {secs:.1} s ({:.0} rows/s); ground truth in _truth.json",
+        truth.sources.len(),
+        opts.out.display(),
+        rows as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 
 async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
-    if seed_raw(raw)? {
+    let empty = !raw.exists() || std::fs::read_dir(raw)?.next().is_none();
+    if empty {
         eprintln!(
-            "{} was empty: copied the built-in sample extracts there",
+            "{} is empty: generating sample extracts there",
             raw.display()
         );
+        generate(&GenerateOptions::new(raw.to_path_buf()))?;
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
     let lake = Lake::open_existing(lake_dir)?;

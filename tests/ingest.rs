@@ -648,21 +648,3 @@ fn sql_formats_and_errors() {
         .unwrap());
     assert_eq!(std::fs::read_to_string(&o).unwrap(), "n\n2\n");
 }
-
-#[test]
-fn run_loads_the_built_in_sample_into_an_empty_raw_folder() {
-    let lake = Lake::new();
-    let raw = lake.dir.path().join("raw");
-    let out = lake
-        .cmd()
-        .arg("run")
-        .arg("--raw")
-        .arg(&raw)
-        .output()
-        .unwrap();
-    ok(&out);
-    assert!(raw.join("complaints").is_dir(), "the sample was copied");
-    // The sample is the basic fixture set: 8 complaints load (5 + 2 + 1).
-    assert_eq!(lake.count("SELECT count(*) FROM complaints"), 8);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("lake:"));
-}

@@ -3,6 +3,7 @@
 
 pub mod batch;
 mod error;
+pub mod generate;
 pub mod ingest;
 pub mod outcome;
 pub mod read;
