@@ -60,7 +60,7 @@ pub fn money(rng: &mut Rng, fen: i64) -> Val {
         let s = yuan.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

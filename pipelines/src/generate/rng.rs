@@ -76,6 +76,13 @@ impl Weighted {
     }
 }
 
+impl Weighted {
+    /// The weight of item `i`.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.cum[i] - if i == 0 { 0.0 } else { self.cum[i - 1] }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,12 +98,5 @@ mod tests {
         let mut r = Rng::new(1);
         let ones = (0..10_000).filter(|_| w.sample(&mut r) == 1).count();
         assert!((7_000..8_000).contains(&ones), "{ones}");
-    }
-}
-
-impl Weighted {
-    /// The weight of item `i`.
-    pub fn weight(&self, i: usize) -> f64 {
-        self.cum[i] - if i == 0 { 0.0 } else { self.cum[i - 1] }
     }
 }

@@ -62,7 +62,11 @@ enum Out {
     Text(Box<dyn Write>, Option<&'static encoding_rs::Encoding>),
     Json(Box<dyn Write>),
     Xlsx(Vec<Vec<Cell>>),
-    Parquet(Option<ArrowWriter<File>>, Vec<StringBuilder>, Arc<Schema>),
+    Parquet(
+        Box<Option<ArrowWriter<File>>>,
+        Vec<StringBuilder>,
+        Arc<Schema>,
+    ),
 }
 
 /// One extract file being written.
@@ -140,7 +144,7 @@ impl Sink {
                 let w = ArrowWriter::try_new(File::create(path)?, schema.clone(), None)
                     .map_err(std::io::Error::other)?;
                 Out::Parquet(
-                    Some(w),
+                    Box::new(Some(w)),
                     names.iter().map(|_| StringBuilder::new()).collect(),
                     schema,
                 )
@@ -258,7 +262,7 @@ impl Sink {
             Out::Xlsx(rows) => write_xlsx(&self.path, &rows)?,
             Out::Parquet(mut w, mut builders, schema) => {
                 flush_parquet(&mut w, &mut builders, &schema)?;
-                if let Some(w) = w {
+                if let Some(w) = *w {
                     w.close().map_err(std::io::Error::other)?;
                 }
             }
