@@ -44,6 +44,12 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// (Re)compute regional_indicators, platform_indicators, risk_index, alerts.
+    Indicators {
+        /// The folder of query files (default: the queries/ folder of the source tree).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+    },
     /// Run SQL over every lake table; without -e/-f, an interactive shell.
     Sql {
         #[arg(short = 'e', long = "execute", conflicts_with = "file")]
@@ -166,6 +172,7 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             generate(&opts)?;
             Ok(0)
         }
+        Command::Indicators { queries } => indicators(&cli.lake, queries).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -199,6 +206,21 @@ async fn ingest(
     } else {
         0
     })
+}
+
+async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
+    let lake = Lake::open_existing(lake)?;
+    let dir = queries.unwrap_or_else(wangjian_queries::indicators::default_query_dir);
+    let started = std::time::Instant::now();
+    let rows = wangjian_queries::indicators::compute(&lake, &dir).await?;
+    for (name, n) in &rows {
+        println!("{name:<22} {n:>8} rows");
+    }
+    eprintln!(
+        "indicators computed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
 }
 
 async fn sql_cmd(
@@ -266,9 +288,11 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         generate(&GenerateOptions::new(raw.to_path_buf()))?;
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
+    indicators(lake_dir, None).await?;
     let lake = Lake::open_existing(lake_dir)?;
     println!("\nlake: {}", lake.root().display());
-    println!("try:  wangjian sql -e \"SELECT quarter, province_code, count(*) AS n FROM complaints GROUP BY 1, 2 ORDER BY 1, 2\"");
+    println!("try:  wangjian sql -e \"SELECT quarter, region_name, risk_index, tier FROM risk_index WHERE rank <= 5 ORDER BY quarter DESC, rank LIMIT 10\"");
+    println!("      wangjian sql -e \"SELECT * FROM alerts\"");
     println!("      wangjian sql -e \"SELECT source, reason_code, count(*) FROM quarantine GROUP BY 1, 2\"");
     Ok(code)
 }

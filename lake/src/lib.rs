@@ -14,6 +14,7 @@ mod error;
 mod lock;
 mod session;
 mod tables;
+mod write;
 
 pub use catalog::{Catalog, TableEntry};
 pub use error::LakeError;

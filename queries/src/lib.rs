@@ -2,6 +2,7 @@
 //! registered by name, result formatting, and the researchers' shell.
 
 mod format;
+pub mod indicators;
 mod shell;
 
 use std::sync::Arc;
@@ -36,10 +37,15 @@ impl From<datafusion::error::DataFusionError> for QueryError {
     }
 }
 
+/// An empty session configured as every wangjian session is.
+pub fn new_session() -> SessionContext {
+    let cfg = SessionConfig::new().with_information_schema(true);
+    SessionContext::new_with_config(cfg)
+}
+
 /// A session over the published lake.
 pub async fn open_session(lake: &Lake) -> Result<SessionContext, QueryError> {
-    let cfg = SessionConfig::new().with_information_schema(true);
-    let ctx = SessionContext::new_with_config(cfg);
+    let ctx = new_session();
     wangjian_lake::register_all(lake, &ctx).await?;
     Ok(ctx)
 }

@@ -687,11 +687,7 @@ impl Gen<'_> {
             .iter()
             .position(|p| m.region.starts_with(&p.code[..2]))
             .unwrap_or(prov);
-        let handling = if from_complaint.is_some() || rng.chance(0.25) {
-            prov
-        } else {
-            party_prov
-        };
+        let handling = if rng.chance(0.25) { prov } else { party_prov };
         r.set("region_code", region_val(rng, w, handling, f == 0));
         let (vs, vw) = weighted(&VIOLATIONS);
         r.s("violation", vs[vw.sample(rng)]);

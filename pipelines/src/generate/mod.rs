@@ -175,7 +175,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Fn(&str)) -> Result<Truth
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
     let root = Rng::new(opts.seed);
     let mut rng = root.fork(1);
-    let merchants = ((1_000_000.0 * opts.scale) as usize).max(400);
+    let merchants = ((3_000_000.0 * opts.scale) as usize).max(400);
     let world = world::World::new(&mut rng, merchants);
     let mut truth = Truth {
         seed: opts.seed,

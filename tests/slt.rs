@@ -1,0 +1,192 @@
+//! A small sqllogictest runner for the indicator SQL: every `tests/sql/*.slt`
+//! file runs in a fresh DataFusion session. Supported records:
+//!
+//! - `statement ok` / `statement error [substring]`, then SQL up to a blank line;
+//! - `query <types> [rowsort]`, SQL, `----`, then the expected rows up to a
+//!   blank line; types are one letter a column: `T` text, `I` integer,
+//!   `R` real (printed rounded to 6 decimals), `B` boolean; NULL prints `NULL`;
+//!   columns are separated by one space;
+//! - `run queries`: runs the project's `queries/*.sql` files in the session.
+//!
+//! Expected values in the .slt files are worked out by hand in comments.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::DataType;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+fn cell(col: &dyn Array, row: usize, ty: char) -> String {
+    if col.is_null(row) {
+        return "NULL".into();
+    }
+    if ty == 'R' {
+        let c = arrow::compute::cast(col, &DataType::Float64).expect("a number");
+        let v = c
+            .as_any()
+            .downcast_ref::<arrow::array::Float64Array>()
+            .expect("f64")
+            .value(row);
+        let s = format!("{v:.6}");
+        return if s == "-0.000000" {
+            "0.000000".into()
+        } else {
+            s
+        };
+    }
+    let f = ArrayFormatter::try_new(col, &FormatOptions::default()).expect("formatter");
+    f.value(row).to_string()
+}
+
+fn rows(batches: &[RecordBatch], types: &str) -> Vec<String> {
+    let types: Vec<char> = types.chars().collect();
+    let mut out = Vec::new();
+    for b in batches {
+        assert_eq!(
+            b.num_columns(),
+            types.len(),
+            "the query returns {} columns, the record says {}",
+            b.num_columns(),
+            types.len()
+        );
+        for r in 0..b.num_rows() {
+            let cells: Vec<String> = (0..b.num_columns())
+                .map(|c| cell(b.column(c).as_ref(), r, types[c]))
+                .collect();
+            out.push(cells.join(" "));
+        }
+    }
+    out
+}
+
+fn queries_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("queries")
+}
+
+async fn run_file(path: &Path) -> Result<usize, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let ctx = wangjian_queries::new_session();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    let mut checked = 0;
+    let block = |i: &mut usize, stop_at_dashes: bool| -> String {
+        let mut sql = String::new();
+        while *i < lines.len()
+            && !lines[*i].trim().is_empty()
+            && !(stop_at_dashes && lines[*i].trim() == "----")
+        {
+            sql.push_str(lines[*i]);
+            sql.push('\n');
+            *i += 1;
+        }
+        sql
+    };
+    while i < lines.len() {
+        let line = lines[i].trim();
+        let at = i + 1;
+        i += 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line == "run queries" {
+            wangjian_queries::indicators::run_query_files(&ctx, &queries_dir())
+                .await
+                .map_err(|e| format!("{}:{at}: run queries: {e}", path.display()))?;
+        } else if let Some(rest) = line.strip_prefix("statement") {
+            let sql = block(&mut i, false);
+            let result = wangjian_queries::run_sql(&ctx, &sql).await;
+            match (rest.trim(), result) {
+                ("ok", Ok(_)) => {}
+                ("ok", Err(e)) => {
+                    return Err(format!(
+                        "{}:{at}: statement failed: {e}\n{sql}",
+                        path.display()
+                    ))
+                }
+                (expect, Err(e)) if expect.starts_with("error") => {
+                    let want = expect.trim_start_matches("error").trim();
+                    if !e.to_string().contains(want) {
+                        return Err(format!(
+                            "{}:{at}: error '{e}' lacks '{want}'",
+                            path.display()
+                        ));
+                    }
+                }
+                (_, Ok(_)) => {
+                    return Err(format!(
+                        "{}:{at}: statement should have failed\n{sql}",
+                        path.display()
+                    ))
+                }
+                (other, Err(e)) => {
+                    return Err(format!(
+                        "{}:{at}: bad record '{other}': {e}",
+                        path.display()
+                    ))
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix("query") {
+            let mut words = rest.split_whitespace();
+            let types = words.next().unwrap_or("").to_string();
+            let rowsort = words.next() == Some("rowsort");
+            let sql = block(&mut i, true);
+            if i >= lines.len() || lines[i].trim() != "----" {
+                return Err(format!("{}:{at}: query without ----", path.display()));
+            }
+            i += 1;
+            let mut expected = Vec::new();
+            while i < lines.len() && !lines[i].trim().is_empty() {
+                expected.push(lines[i].trim().to_string());
+                i += 1;
+            }
+            let results = wangjian_queries::run_sql(&ctx, &sql)
+                .await
+                .map_err(|e| format!("{}:{at}: query failed: {e}\n{sql}", path.display()))?;
+            let (_, batches) = results
+                .last()
+                .ok_or_else(|| format!("{}:{at}: no result", path.display()))?;
+            let mut got = rows(batches, &types);
+            if rowsort {
+                got.sort();
+                expected.sort();
+            }
+            if got != expected {
+                return Err(format!(
+                    "{}:{at}: results differ\n{sql}expected:\n{}\ngot:\n{}",
+                    path.display(),
+                    expected.join("\n"),
+                    got.join("\n")
+                ));
+            }
+            checked += 1;
+        } else {
+            return Err(format!("{}:{at}: unknown record '{line}'", path.display()));
+        }
+    }
+    Ok(checked)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql_logic_tests() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("sql");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/sql")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .slt files");
+    let mut failures = Vec::new();
+    for f in &files {
+        match run_file(f).await {
+            Ok(n) => {
+                assert!(n > 0, "{} checks nothing", f.display());
+                eprintln!("{}: {n} queries ok", f.display());
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
