@@ -280,6 +280,8 @@ pub async fn append_parquet(
         .with_input_plan(df.logical_plan().clone())
         .with_session_state(Arc::new(ctx.state()))
         .with_save_mode(SaveMode::Append)
+        // Files of at most 64 MiB: the writer holds a file's data until it closes it.
+        .with_target_file_size(std::num::NonZeroU64::new(64 << 20))
         .with_writer_properties(writer_props());
     if let Some(p) = partition {
         write = write.with_partition_columns([p]);

@@ -42,7 +42,7 @@ pub(crate) fn session() -> SessionContext {
             "datafusion.execution.parquet.schema_force_view_types",
             "false",
         ),
-        ("datafusion.execution.target_partitions", "2"),
+        ("datafusion.execution.target_partitions", "1"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
