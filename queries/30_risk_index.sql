@@ -59,7 +59,9 @@ SELECT zs.*,
              + w_timeliness * z_timeliness + w_repeat * z_repeat + w_credit * z_credit) / w_total AS risk_index
 FROM zs CROSS JOIN w;
 
-CREATE TABLE risk_index AS
+-- Ranks, tiers and rank changes (a view, so that other weights can be tried
+-- by replacing risk_weights).
+CREATE VIEW risk_ranked AS
 WITH ranked AS (
   SELECT s.*, q.quarter_idx,
          CAST(RANK() OVER (PARTITION BY s.quarter ORDER BY s.risk_index DESC) AS BIGINT) AS rank
@@ -77,5 +79,7 @@ SELECT
        ELSE '较低' END AS tier,
   p.rank - r.rank AS rank_change
 FROM ranked r
-LEFT JOIN ranked p ON p.region_code = r.region_code AND p.quarter_idx = r.quarter_idx - 1
-ORDER BY r.quarter, r.rank, r.region_code;
+LEFT JOIN ranked p ON p.region_code = r.region_code AND p.quarter_idx = r.quarter_idx - 1;
+
+CREATE TABLE risk_index AS
+SELECT * FROM risk_ranked ORDER BY quarter, rank, region_code;

@@ -6,7 +6,8 @@
 //!   blank line; types are one letter a column: `T` text, `I` integer,
 //!   `R` real (printed rounded to 6 decimals), `B` boolean; NULL prints `NULL`;
 //!   columns are separated by one space;
-//! - `run queries`: runs the project's `queries/*.sql` files in the session.
+//! - `run queries [weights=FILE]`: runs the project's `queries/*.sql` files in
+//!   the session (with the risk weights of FILE instead of queries/risk_weights.csv).
 //!
 //! Expected values in the .slt files are worked out by hand in comments.
 
@@ -88,8 +89,13 @@ async fn run_file(path: &Path) -> Result<usize, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if line == "run queries" {
-            wangjian_queries::indicators::run_query_files(&ctx, &queries_dir())
+        if let Some(rest) = line.strip_prefix("run queries") {
+            let dir = queries_dir();
+            let weights = match rest.trim().strip_prefix("weights=") {
+                Some(w) => Path::new(env!("CARGO_MANIFEST_DIR")).join(w),
+                None => dir.join("risk_weights.csv"),
+            };
+            wangjian_queries::indicators::run_query_files_with_weights(&ctx, &dir, &weights)
                 .await
                 .map_err(|e| format!("{}:{at}: run queries: {e}", path.display()))?;
         } else if let Some(rest) = line.strip_prefix("statement") {

@@ -32,3 +32,24 @@ impl Lake {
         Ok(table.version().unwrap_or(0))
     }
 }
+
+impl Lake {
+    /// Creates an empty table with `schema` (partitioned by `partition` when
+    /// given), so that queries can rely on every source table existing.
+    pub async fn create_empty(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        partition: Option<&str>,
+    ) -> Result<u64, LakeError> {
+        let table = self.table_for_write(name).await?;
+        let mut write = table
+            .write(vec![RecordBatch::new_empty(schema)])
+            .with_save_mode(SaveMode::Append);
+        if let Some(p) = partition {
+            write = write.with_partition_columns([p]);
+        }
+        let table = write.await.map_err(|e| LakeError::delta(name, e))?;
+        Ok(table.version().unwrap_or(0))
+    }
+}

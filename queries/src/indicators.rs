@@ -35,9 +35,8 @@ pub fn query_files(dir: &Path) -> Result<Vec<PathBuf>, QueryError> {
     Ok(files)
 }
 
-/// Registers `risk_weights` from `risk_weights.csv` and checks it.
-pub async fn register_weights(ctx: &SessionContext, dir: &Path) -> Result<(), QueryError> {
-    let path = dir.join("risk_weights.csv");
+/// Registers `risk_weights` from a CSV file and checks it.
+pub async fn register_weights(ctx: &SessionContext, path: &Path) -> Result<(), QueryError> {
     if !path.exists() {
         return Err(QueryError::Sql(format!("missing {}", path.display())));
     }
@@ -86,9 +85,19 @@ fn base_tables(ctx: &SessionContext) -> BTreeSet<String> {
         .collect()
 }
 
-/// Runs the query files in `ctx`; returns the tables they created.
+/// Runs the query files in `ctx` with the weights of `dir/risk_weights.csv`;
+/// returns the tables they created.
 pub async fn run_query_files(ctx: &SessionContext, dir: &Path) -> Result<Vec<String>, QueryError> {
-    register_weights(ctx, dir).await?;
+    run_query_files_with_weights(ctx, dir, &dir.join("risk_weights.csv")).await
+}
+
+/// Runs the query files in `ctx` with the risk weights of another file.
+pub async fn run_query_files_with_weights(
+    ctx: &SessionContext,
+    dir: &Path,
+    weights: &Path,
+) -> Result<Vec<String>, QueryError> {
+    register_weights(ctx, weights).await?;
     let before = base_tables(ctx);
     for file in query_files(dir)? {
         let sql = std::fs::read_to_string(&file).map_err(|e| QueryError::Io {

@@ -215,6 +215,23 @@ pub async fn ingest(
         );
     }
     let cat = lake.catalog()?;
+    // Every source table exists from the first run on, empty if need be.
+    for src in SOURCES {
+        if !cat.tables.contains_key(src.name) && !changed.contains_key(src.name) {
+            let schema = crate::schema::schema_of(&crate::schema::lake_columns(src));
+            let v = lake
+                .create_empty(src.name, schema, src.is_event().then_some("quarter"))
+                .await?;
+            fault_point();
+            changed.insert(
+                src.name.to_string(),
+                TableEntry {
+                    version: v,
+                    kind: "source".into(),
+                },
+            );
+        }
+    }
     for (name, file) in load_tables::stage_reference(&dir)? {
         if !cat.tables.contains_key(name) {
             let v = commit::append_parquet(lake, name, &[file], None).await?;
