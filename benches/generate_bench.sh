@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 q="${1:-2025Q3}"
 scale="${2:-1}"
 out="${BENCH_DIR:-/tmp/wangjian-bench}/generated-$q-$scale"
-cargo build --release -q
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q
 rm -rf "$out"
 /usr/bin/time -v ./target/release/wangjian generate --out "$out" --from "$q" --to "$q" --scale "$scale" 2> "$out.time" || { cat "$out.time"; exit 1; }
 grep -E "^wrote" "$out.time"

@@ -11,7 +11,7 @@ mkdir -p "$work/raw/complaints"
 csv="$work/raw/complaints/bench.csv"
 [ -s "$csv" ] || python3 benches/make_complaints_csv.py "$csv" "$rows"
 ls -l "$csv"
-cargo build --release -q
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 export WANGJIAN_PII_KEY=bench-key
 

@@ -7,6 +7,40 @@
 --   residents (2020 census); money in yuan; durations in whole days between
 --   local dates.
 -- Sources: complaints, cases, sampling, monitoring, entities, ref_provinces.
+--
+-- @table regional_indicators
+-- @column quarter: YYYYQn
+-- @column region_code: province XX0000, or 000000 for 全国
+-- @column region_name: full name, 全国 for the national row
+-- @column population: 2020 census population (sum for 全国)
+-- @column complaints: online complaints (kind 投诉, online) received in the quarter
+-- @column reports: online reports (kind 举报, online)
+-- @column online_share: (complaints + reports) / all complaint-table records of the quarter
+-- @column complaints_per_100k: complaints per 100 000 residents
+-- @column complaints_qoq: complaints / previous quarter - 1 (NULL if previous is 0 or absent)
+-- @column complaints_yoy: complaints / same quarter a year earlier - 1 (NULL if 0 or absent)
+-- @column closed_60d_rate: share of online complaints closed within 60 days (local dates)
+-- @column mediation_success_rate: 调解成功 / (调解成功 + 调解不成功) among online complaints
+-- @column recovery_ratio: Σ recovered_yuan / Σ amount_yuan over online complaints with both, amount > 0
+-- @column seven_day_return_share: share of online complaints about seven-day no-reason return
+-- @column complaint_to_case_rate: online records of both kinds with outcome 转立案 / (complaints + reports)
+-- @column cases: online cases filed in the quarter, not 撤销
+-- @column cases_per_100k: cases per 100 000 residents
+-- @column cross_region_case_share: share of cases (known party region) whose party province differs from the handling province
+-- @column penalties_yuan: Σ fine + confiscated (missing as 0), yuan
+-- @column case_median_days: median days filed -> closed over closed cases
+-- @column police_transfers: cases transferred to the police
+-- @column samples: sampling batches sampled in the quarter
+-- @column sample_fail_rate: batches 不合格 / samples
+-- @column sample_fail_ci_low: Wilson 95 % lower bound of sample_fail_rate
+-- @column sample_fail_ci_high: Wilson 95 % upper bound of sample_fail_rate
+-- @column counterfeit_rate: counterfeit batches / samples
+-- @column monitor_checks: monitoring records observed in the quarter
+-- @column monitor_hit_rate: records with a finding (≠ 未发现问题) / checks
+-- @column monitor_counterfeit_rate: records 疑似假冒 / checks
+-- @column monitor_referral_rate: findings with action 移送立案 / findings
+-- @column repeat_offender_share: share of distinct party USCCs of the quarter's online cases that had an online case in an earlier quarter
+-- @column credit_flagged_share: share of distinct respondent USCCs of online complaints on the abnormal or serious list on the quarter's last day
 
 -- Complaint-table figures. "Online complaints" = kind 投诉 and online.
 CREATE VIEW ri_complaints AS

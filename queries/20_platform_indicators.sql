@@ -4,6 +4,21 @@
 -- Units: counts; rates are fractions in [0, 1]; complaints per 10 000
 --   merchants on the platform.
 -- Sources: platforms, entities, complaints, sampling, monitoring, cases.
+--
+-- @table platform_indicators
+-- @column quarter: YYYYQn
+-- @column platform_id: platform
+-- @column platform_name: platform name
+-- @column business_format: 业态
+-- @column merchants: 平台内经营者 on the platform registered by the quarter's last day (missing date counts)
+-- @column complaints: online complaints naming the platform
+-- @column complaints_per_10k_merchants: complaints per 10 000 merchants (NULL without merchants)
+-- @column seven_day_return_share: share of the platform's complaints about seven-day return
+-- @column samples: sampling batches naming the platform
+-- @column sample_fail_rate: failed batches / samples
+-- @column monitor_checks: monitoring records naming the platform
+-- @column monitor_hit_rate: records with a finding / checks
+-- @column cases: online cases naming the platform, not 撤销
 
 CREATE TABLE platform_indicators AS
 WITH grid AS (

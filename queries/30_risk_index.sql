@@ -5,6 +5,21 @@
 -- Unit: index points; z columns are clipped, signed z-scores.
 -- Sources: regional_indicators; weights in queries/risk_weights.csv
 --   (registered as the table risk_weights; used divided by their sum).
+--
+-- @table risk_index
+-- @column quarter: YYYYQn
+-- @column region_code: province
+-- @column region_name: province name
+-- @column z_complaints: clipped z of complaints_per_100k
+-- @column z_quality: clipped z of sample_fail_rate
+-- @column z_violations: clipped z of monitor_hit_rate
+-- @column z_timeliness: clipped, negated z of closed_60d_rate
+-- @column z_repeat: clipped z of repeat_offender_share
+-- @column z_credit: clipped z of credit_flagged_share
+-- @column risk_index: 50 + 10 Σ w z / Σ w (T-score: 50 is the average province)
+-- @column rank: 1 = highest risk in the quarter (ties share the lower number)
+-- @column tier: 高 ≥ 60, 较高 ≥ 55, 一般 ≥ 45, else 较低
+-- @column rank_change: previous rank - rank (positive: towards higher risk); NULL in the first quarter
 
 -- One row per quarter, province and component, with its direction.
 CREATE VIEW risk_components AS

@@ -6,6 +6,14 @@
 -- complaint_surge: complaints_qoq > 0.5 and complaints - previous >= 100.
 --   value = complaints_qoq, threshold = 0.5.
 -- Grain: one row per alarm. Sources: regional_indicators.
+--
+-- @table alerts
+-- @column quarter: YYYYQn
+-- @column region_code: province
+-- @column region_name: province name
+-- @column alert: sampling_outlier or complaint_surge
+-- @column value: the figure (fail rate, or complaints_qoq)
+-- @column threshold: the limit it crossed
 
 CREATE TABLE alerts AS
 WITH r AS (

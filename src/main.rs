@@ -50,6 +50,8 @@ enum Command {
         #[arg(long)]
         queries: Option<PathBuf>,
     },
+    /// Print the data dictionary (every table and column, type and meaning) as Markdown.
+    Dictionary,
     /// Run SQL over every lake table; without -e/-f, an interactive shell.
     Sql {
         #[arg(short = 'e', long = "execute", conflicts_with = "file")]
@@ -173,6 +175,7 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Indicators { queries } => indicators(&cli.lake, queries).await,
+        Command::Dictionary => dictionary(&cli.lake).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -223,6 +226,25 @@ async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
     Ok(0)
 }
 
+/// Every documented column: the ingest specs and the query files.
+fn column_docs() -> Result<Vec<(String, String, String)>> {
+    let mut docs = wangjian_pipelines::docs::column_docs();
+    docs.extend(wangjian_queries::dictionary::sql_docs(
+        &wangjian_queries::indicators::default_query_dir(),
+    )?);
+    Ok(docs)
+}
+
+async fn dictionary(lake: &Path) -> Result<u8> {
+    let lake = Lake::open_existing(lake)?;
+    let ctx = wangjian_queries::open_session(&lake).await?;
+    print!(
+        "{}",
+        wangjian_queries::dictionary::markdown(&ctx, &column_docs()?).await?
+    );
+    Ok(0)
+}
+
 async fn sql_cmd(
     lake: &Path,
     sql: Option<String>,
@@ -232,6 +254,7 @@ async fn sql_cmd(
 ) -> Result<u8> {
     let lake = Lake::open_existing(lake)?;
     let ctx = wangjian_queries::open_session(&lake).await?;
+    wangjian_queries::dictionary::register(&ctx, &column_docs()?).await?;
     let text = match (sql, file) {
         (Some(s), _) => s,
         (None, Some(f)) => {

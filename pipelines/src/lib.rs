@@ -2,6 +2,7 @@
 //! every row, pseudonymises personal data, and loads the lake.
 
 pub mod batch;
+pub mod docs;
 mod error;
 pub mod generate;
 pub mod ingest;

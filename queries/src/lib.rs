@@ -1,6 +1,7 @@
 //! SQL over the lake: a DataFusion session with every published table
 //! registered by name, result formatting, and the researchers' shell.
 
+pub mod dictionary;
 mod format;
 pub mod indicators;
 mod shell;
