@@ -50,6 +50,13 @@ enum Command {
         #[arg(long)]
         queries: Option<PathBuf>,
     },
+    /// Render the leadership dashboard (latest quarter by default).
+    Report {
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long, default_value = "out/report")]
+        out: PathBuf,
+    },
     /// Print the data dictionary (every table and column, type and meaning) as Markdown.
     Dictionary,
     /// Run SQL over every lake table; without -e/-f, an interactive shell.
@@ -176,6 +183,7 @@ async fn dispatch(cli: Cli) -> Result<u8> {
         }
         Command::Indicators { queries } => indicators(&cli.lake, queries).await,
         Command::Dictionary => dictionary(&cli.lake).await,
+        Command::Report { quarter, out } => report(&cli.lake, quarter.as_deref(), &out).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -223,6 +231,21 @@ async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
         "indicators computed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(0)
+}
+
+async fn report(lake: &Path, quarter: Option<&str>, out: &Path) -> Result<u8> {
+    let lake = Lake::open_existing(lake)?;
+    let started = std::time::Instant::now();
+    let r = wangjian_reports::render(&lake, quarter, out).await?;
+    eprintln!(
+        "dashboard rendered in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("dashboard {}: {}", r.quarter, r.html.display());
+    if !r.pngs.is_empty() {
+        println!("charts as PNG: {} files in {}", r.pngs.len(), out.display());
+    }
     Ok(0)
 }
 
@@ -312,6 +335,7 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
     indicators(lake_dir, None).await?;
+    report(lake_dir, None, Path::new("out/report")).await?;
     let lake = Lake::open_existing(lake_dir)?;
     println!("\nlake: {}", lake.root().display());
     println!("try:  wangjian sql -e \"SELECT quarter, region_name, risk_index, tier FROM risk_index WHERE rank <= 5 ORDER BY quarter DESC, rank LIMIT 10\"");

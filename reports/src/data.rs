@@ -1,0 +1,265 @@
+//! The dashboard's data: the indicator tables read into plain structs.
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::prelude::SessionContext;
+
+use crate::ReportError;
+
+#[derive(Debug, Clone, Default)]
+pub struct Regional {
+    pub quarter: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub complaints: i64,
+    pub reports: i64,
+    pub cases: i64,
+    pub samples: i64,
+    pub sample_fail_rate: Option<f64>,
+    pub monitor_checks: i64,
+    pub monitor_hit_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Risk {
+    pub quarter: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub risk_index: f64,
+    pub rank: i64,
+    pub tier: String,
+    pub rank_change: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Platform {
+    pub quarter: String,
+    pub platform_id: String,
+    pub platform_name: String,
+    pub complaints: i64,
+    pub complaints_per_10k_merchants: Option<f64>,
+    pub sample_fail_rate: Option<f64>,
+    pub monitor_hit_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Alert {
+    pub quarter: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub alert: String,
+    pub value: f64,
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadFigure {
+    pub source: String,
+    pub files: i64,
+    pub rejected: i64,
+    pub read: i64,
+    pub loaded: i64,
+    pub superseded: i64,
+    pub quarantined: i64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub quarters: Vec<String>,
+    pub regional: Vec<Regional>,
+    pub risk: Vec<Risk>,
+    pub platforms: Vec<Platform>,
+    pub alerts: Vec<Alert>,
+    /// quarter -> recovered yuan
+    pub recovered: Vec<(String, f64)>,
+    /// The latest load run, by source.
+    pub load: Vec<LoadFigure>,
+    pub load_run: Option<String>,
+}
+
+struct Cols<'a> {
+    b: &'a RecordBatch,
+}
+
+impl Cols<'_> {
+    fn col(&self, name: &str) -> Result<&dyn Array, ReportError> {
+        self.b
+            .column_by_name(name)
+            .map(|c| c.as_ref())
+            .ok_or_else(|| ReportError::Data(format!("column {name} missing")))
+    }
+    fn s(&self, name: &str, i: usize) -> Result<String, ReportError> {
+        let c = arrow::compute::cast(self.col(name)?, &DataType::Utf8)
+            .map_err(|e| ReportError::Data(e.to_string()))?;
+        let c = c.as_string::<i32>();
+        Ok(if c.is_null(i) {
+            String::new()
+        } else {
+            c.value(i).to_string()
+        })
+    }
+    fn f(&self, name: &str, i: usize) -> Result<Option<f64>, ReportError> {
+        let c = arrow::compute::cast(self.col(name)?, &DataType::Float64)
+            .map_err(|e| ReportError::Data(e.to_string()))?;
+        let c = c.as_primitive::<Float64Type>();
+        Ok((!c.is_null(i)).then(|| c.value(i)))
+    }
+    fn i(&self, name: &str, i: usize) -> Result<Option<i64>, ReportError> {
+        let c = arrow::compute::cast(self.col(name)?, &DataType::Int64)
+            .map_err(|e| ReportError::Data(e.to_string()))?;
+        let c = c.as_primitive::<Int64Type>();
+        Ok((!c.is_null(i)).then(|| c.value(i)))
+    }
+}
+
+async fn batches(ctx: &SessionContext, table: &str) -> Result<Vec<RecordBatch>, ReportError> {
+    let df = ctx.table(table).await.map_err(|e| {
+        ReportError::Data(format!(
+            "table {table}: {e} (run `wangjian indicators` first)"
+        ))
+    })?;
+    df.collect()
+        .await
+        .map_err(|e| ReportError::Data(e.to_string()))
+}
+
+fn each<T>(
+    bs: &[RecordBatch],
+    mut f: impl FnMut(&Cols, usize) -> Result<T, ReportError>,
+) -> Result<Vec<T>, ReportError> {
+    let mut out = Vec::new();
+    for b in bs {
+        let c = Cols { b };
+        for i in 0..b.num_rows() {
+            out.push(f(&c, i)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every table the dashboard needs.
+pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
+    let mut d = Data {
+        regional: each(&batches(ctx, "regional_indicators").await?, |c, i| {
+            Ok(Regional {
+                quarter: c.s("quarter", i)?,
+                region_code: c.s("region_code", i)?,
+                region_name: c.s("region_name", i)?,
+                complaints: c.i("complaints", i)?.unwrap_or(0),
+                reports: c.i("reports", i)?.unwrap_or(0),
+                cases: c.i("cases", i)?.unwrap_or(0),
+                samples: c.i("samples", i)?.unwrap_or(0),
+                sample_fail_rate: c.f("sample_fail_rate", i)?,
+                monitor_checks: c.i("monitor_checks", i)?.unwrap_or(0),
+                monitor_hit_rate: c.f("monitor_hit_rate", i)?,
+            })
+        })?,
+        risk: each(&batches(ctx, "risk_index").await?, |c, i| {
+            Ok(Risk {
+                quarter: c.s("quarter", i)?,
+                region_code: c.s("region_code", i)?,
+                region_name: c.s("region_name", i)?,
+                risk_index: c.f("risk_index", i)?.unwrap_or(50.0),
+                rank: c.i("rank", i)?.unwrap_or(0),
+                tier: c.s("tier", i)?,
+                rank_change: c.i("rank_change", i)?,
+            })
+        })?,
+        platforms: each(&batches(ctx, "platform_indicators").await?, |c, i| {
+            Ok(Platform {
+                quarter: c.s("quarter", i)?,
+                platform_id: c.s("platform_id", i)?,
+                platform_name: c.s("platform_name", i)?,
+                complaints: c.i("complaints", i)?.unwrap_or(0),
+                complaints_per_10k_merchants: c.f("complaints_per_10k_merchants", i)?,
+                sample_fail_rate: c.f("sample_fail_rate", i)?,
+                monitor_hit_rate: c.f("monitor_hit_rate", i)?,
+            })
+        })?,
+        alerts: each(&batches(ctx, "alerts").await?, |c, i| {
+            Ok(Alert {
+                quarter: c.s("quarter", i)?,
+                region_code: c.s("region_code", i)?,
+                region_name: c.s("region_name", i)?,
+                alert: c.s("alert", i)?,
+                value: c.f("value", i)?.unwrap_or(f64::NAN),
+                threshold: c.f("threshold", i)?.unwrap_or(f64::NAN),
+            })
+        })?,
+        recovered: each(&batches(ctx, "headline_figures").await?, |c, i| {
+            Ok((c.s("quarter", i)?, c.f("recovered_yuan", i)?.unwrap_or(0.0)))
+        })?,
+        ..Default::default()
+    };
+    let mut qs: Vec<String> = d.regional.iter().map(|r| r.quarter.clone()).collect();
+    qs.sort();
+    qs.dedup();
+    d.quarters = qs;
+    d.regional
+        .sort_by(|a, b| (&a.quarter, &a.region_code).cmp(&(&b.quarter, &b.region_code)));
+    d.risk.sort_by(|a, b| {
+        (&a.quarter, a.rank, &a.region_code).cmp(&(&b.quarter, b.rank, &b.region_code))
+    });
+    d.alerts.sort_by(|a, b| {
+        (&a.quarter, &a.region_code, &a.alert).cmp(&(&b.quarter, &b.region_code, &b.alert))
+    });
+
+    // Data quality of the latest load run.
+    let runs = each(&batches(ctx, "load_runs").await?, |c, i| {
+        Ok((
+            c.s("run", i)?,
+            c.s("source", i)?,
+            c.s("status", i)?,
+            [
+                c.i("rows_read", i)?,
+                c.i("loaded", i)?,
+                c.i("superseded", i)?,
+                c.i("quarantined", i)?,
+            ]
+            .map(|x| x.unwrap_or(0)),
+        ))
+    })?;
+    if let Some(last) = runs.iter().map(|r| r.0.clone()).max() {
+        for (run, source, status, n) in runs.iter().filter(|r| r.0 == last) {
+            let _ = run;
+            let e = match d.load.iter_mut().position(|l| &l.source == source) {
+                Some(p) => &mut d.load[p],
+                None => {
+                    d.load.push(LoadFigure {
+                        source: source.clone(),
+                        ..Default::default()
+                    });
+                    d.load.last_mut().expect("just pushed")
+                }
+            };
+            e.files += 1;
+            e.rejected += i64::from(status == "rejected");
+            e.read += n[0];
+            e.loaded += n[1];
+            e.superseded += n[2];
+            e.quarantined += n[3];
+        }
+        d.load_run = Some(last);
+    }
+    Ok(d)
+}
+
+impl Data {
+    pub fn national(&self, quarter: &str) -> Option<&Regional> {
+        self.regional
+            .iter()
+            .find(|r| r.quarter == quarter && r.region_code == "000000")
+    }
+    pub fn risk_of(&self, quarter: &str) -> Vec<&Risk> {
+        self.risk.iter().filter(|r| r.quarter == quarter).collect()
+    }
+    pub fn recovered_of(&self, quarter: &str) -> Option<f64> {
+        self.recovered.iter().find(|r| r.0 == quarter).map(|r| r.1)
+    }
+    /// The quarter `n` quarters before `q`, if the data has it.
+    pub fn shift(&self, q: &str, n: usize) -> Option<String> {
+        let i = self.quarters.iter().position(|x| x == q)?;
+        i.checked_sub(n).map(|j| self.quarters[j].clone())
+    }
+}

@@ -1,0 +1,270 @@
+//! The self-contained dashboard page: inline CSS, inline SVG charts, no
+//! script and no external resource, so it opens offline and as an attachment.
+
+use crate::data::Data;
+use crate::lang::CJK_STACK;
+
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn fmt_int(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1}%", v * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// Change of a count or amount: relative, in per cent.
+fn rel(now: f64, before: Option<f64>) -> String {
+    match before {
+        Some(b) if b > 0.0 => format!("{:+.1}%", (now / b - 1.0) * 100.0),
+        _ => "—".into(),
+    }
+}
+
+/// Change of a rate: in percentage points.
+fn pp(now: Option<f64>, before: Option<f64>) -> String {
+    match (now, before) {
+        (Some(a), Some(b)) => format!("{:+.1} 个百分点", (a - b) * 100.0),
+        _ => "—".into(),
+    }
+}
+
+type Count = fn(&crate::data::Regional) -> i64;
+type Rate = fn(&crate::data::Regional) -> Option<f64>;
+
+pub struct Chart {
+    pub id: &'static str,
+    pub title: String,
+    pub guide: String,
+    pub svg: String,
+}
+
+const CSS: &str = r#"
+:root { --ink: #222; --muted: #555; --line: #ccc; }
+body { font-family: FONTS; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 16px 24px; line-height: 1.5; }
+h1 { font-size: 26px; margin: 8px 0 4px; }
+h2 { font-size: 20px; border-bottom: 2px solid var(--ink); padding-bottom: 4px; margin-top: 32px; }
+.meta, .guide { color: var(--muted); font-size: 14px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 8px 0; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: right; }
+th:first-child, td:first-child, td.name { text-align: left; }
+thead th { background: #f2f2f2; }
+figure { margin: 12px 0 24px; page-break-inside: avoid; break-inside: avoid; }
+figure svg { width: 100%; height: auto; display: block; }
+figcaption { font-size: 14px; color: var(--muted); }
+.tier { display: inline-block; min-width: 3em; padding: 0 6px; border: 1px solid #333; text-align: center; }
+.tier-高 { background: #e31a1c; color: #fff; } .tier-较高 { background: #fd8d3c; } .tier-一般 { background: #fecc5c; } .tier-较低 { background: #ffffb2; }
+.legend span { margin-right: 12px; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  section { page-break-inside: auto; }
+  .tier { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
+    let css = CSS.replace("FONTS", CJK_STACK);
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>网络市场监管风险看板 {q}</title>\n<style>{css}</style>\n</head>\n<body data-quarter=\"{q}\">\n"
+    ));
+    h.push_str(&format!("<h1>网络市场监管风险看板 · {q}</h1>\n"));
+    h.push_str(&format!(
+        "<p class=\"meta\">数据来源：12315 投诉举报、案件、网络商品质量抽检、定向监测、网络经营主体库。覆盖季度 {} 至 {}。{}</p>\n",
+        esc(d.quarters.first().map(String::as_str).unwrap_or("")),
+        esc(d.quarters.last().map(String::as_str).unwrap_or("")),
+        d.load_run.as_deref().map(|r| format!("最近一次入库批次：{}。", esc(r))).unwrap_or_default()
+    ));
+
+    // Headline figures.
+    let prev = d.shift(q, 1);
+    let year = d.shift(q, 4);
+    let nat = |qq: &Option<String>| qq.as_deref().and_then(|x| d.national(x));
+    let (n0, n1, n4) = (d.national(q), nat(&prev), nat(&year));
+    h.push_str("<section id=\"headline\">\n<h2>核心指标（全国）</h2>\n<table>\n<thead><tr><th>指标</th><th>本季度</th><th>环比</th><th>同比</th></tr></thead>\n<tbody>\n");
+    let counts: [(&str, &str, Count); 3] = [
+        ("complaints", "网购投诉（件）", |r| r.complaints),
+        ("reports", "网购举报（件）", |r| r.reports),
+        ("cases", "网络案件（件）", |r| r.cases),
+    ];
+    for (key, label, get) in counts {
+        let now = n0.map(get).unwrap_or(0);
+        h.push_str(&format!(
+            "<tr data-metric=\"{key}\"><td>{label}</td><td data-value=\"{now}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            fmt_int(now),
+            rel(now as f64, n1.map(|r| get(r) as f64)),
+            rel(now as f64, n4.map(|r| get(r) as f64))
+        ));
+    }
+    let rates: [(&str, &str, Rate); 2] = [
+        ("sample_fail_rate", "抽检不合格率", |r| {
+            r.sample_fail_rate
+        }),
+        ("monitor_hit_rate", "监测问题发现率", |r| {
+            r.monitor_hit_rate
+        }),
+    ];
+    for (key, label, get) in rates {
+        let now = n0.and_then(get);
+        h.push_str(&format!(
+            "<tr data-metric=\"{key}\"><td>{label}</td><td data-value=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            now.map(|v| format!("{v:.6}")).unwrap_or_default(),
+            pct(now),
+            pp(now, n1.and_then(get)),
+            pp(now, n4.and_then(get))
+        ));
+    }
+    let rec = d.recovered_of(q).unwrap_or(0.0);
+    h.push_str(&format!(
+        "<tr data-metric=\"recovered_yuan\"><td>挽回经济损失（万元）</td><td data-value=\"{rec:.2}\">{:.1}</td><td>{}</td><td>{}</td></tr>\n",
+        rec / 10_000.0,
+        rel(rec, prev.as_deref().and_then(|x| d.recovered_of(x))),
+        rel(rec, year.as_deref().and_then(|x| d.recovered_of(x)))
+    ));
+    h.push_str("</tbody>\n</table>\n<p class=\"guide\">读图：环比为与上一季度相比，同比为与上年同季度相比；比率的变化以百分点表示；“—”表示无可比数据。</p>\n</section>\n");
+
+    // Ranking table.
+    h.push_str("<section id=\"ranking\">\n<h2>各省风险指数排名</h2>\n");
+    h.push_str("<p class=\"legend\">风险等级：<span class=\"tier tier-高\">高</span> ≥ 60　<span class=\"tier tier-较高\">较高</span> ≥ 55　<span class=\"tier tier-一般\">一般</span> ≥ 45　<span class=\"tier tier-较低\">较低</span> &lt; 45</p>\n");
+    for c in charts.iter().filter(|c| c.id == "ranking" || c.id == "map") {
+        h.push_str(&figure(c));
+    }
+    h.push_str("<table>\n<thead><tr><th>排名</th><th>省份</th><th>风险指数</th><th>等级</th><th>排名变化</th></tr></thead>\n<tbody>\n");
+    for r in d.risk_of(q) {
+        let change = match r.rank_change {
+            Some(c) if c > 0 => format!("↑{c}"),
+            Some(c) if c < 0 => format!("↓{}", -c),
+            Some(_) => "—".into(),
+            None => "新".into(),
+        };
+        h.push_str(&format!(
+            "<tr data-region=\"{}\"><td>{}</td><td class=\"name\">{}</td><td data-value=\"{:.6}\">{:.1}</td><td><span class=\"tier tier-{t}\">{t}</span></td><td>{change}</td></tr>\n",
+            esc(&r.region_code),
+            r.rank,
+            esc(&r.region_name),
+            r.risk_index,
+            r.risk_index,
+            t = esc(&r.tier)
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+
+    for (id, title) in [
+        ("trend", "风险走势"),
+        ("heatmap", "风险热力图"),
+        ("funnel", "抽检不合格率漏斗图"),
+        ("platforms", "平台排名"),
+    ] {
+        h.push_str(&format!("<section id=\"{id}\">\n<h2>{title}</h2>\n"));
+        for c in charts.iter().filter(|c| c.id == id) {
+            h.push_str(&figure(c));
+        }
+        h.push_str("</section>\n");
+    }
+
+    // Alerts.
+    let alerts: Vec<_> = d.alerts.iter().filter(|a| a.quarter == q).collect();
+    h.push_str("<section id=\"alerts\">\n<h2>预警</h2>\n");
+    if alerts.is_empty() {
+        h.push_str("<p>本季度无预警。</p>\n");
+    } else {
+        h.push_str("<table>\n<thead><tr><th>省份</th><th>预警类型</th><th>数值</th><th>阈值</th></tr></thead>\n<tbody>\n");
+        for a in &alerts {
+            let (kind, v, t) = match a.alert.as_str() {
+                "sampling_outlier" => (
+                    "抽检不合格率异常（漏斗图 99.8% 控制限）",
+                    pct(Some(a.value)),
+                    pct(Some(a.threshold)),
+                ),
+                _ => (
+                    "投诉激增（环比 > 50% 且增加 ≥ 100 件）",
+                    format!("{:+.1}%", a.value * 100.0),
+                    format!("{:+.0}%", a.threshold * 100.0),
+                ),
+            };
+            h.push_str(&format!(
+                "<tr data-alert=\"{}\" data-region=\"{}\"><td class=\"name\">{}</td><td class=\"name\">{kind}</td><td data-value=\"{:.6}\">{v}</td><td data-value=\"{:.6}\">{t}</td></tr>\n",
+                esc(&a.alert),
+                esc(&a.region_code),
+                esc(&a.region_name),
+                a.value,
+                a.threshold
+            ));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("<p class=\"guide\">读图：预警只针对省份；抽检异常指不合格率高于全国水平的 99.8% 控制限，投诉激增指网购投诉环比增长超过 50% 且增加不少于 100 件。</p>\n</section>\n");
+
+    // Data quality.
+    h.push_str("<section id=\"quality\">\n<h2>数据质量（最近一次入库）</h2>\n");
+    for c in charts.iter().filter(|c| c.id == "quality") {
+        h.push_str(&figure(c));
+    }
+    h.push_str("<table>\n<thead><tr><th>来源</th><th>文件</th><th>拒收文件</th><th>读取</th><th>入库</th><th>被替代</th><th>隔离</th></tr></thead>\n<tbody>\n");
+    for s in &d.load {
+        h.push_str(&format!(
+            "<tr data-source=\"{src}\"><td>{src}</td><td>{}</td><td>{}</td><td data-value=\"{}\">{}</td><td data-value=\"{}\">{}</td><td>{}</td><td data-value=\"{}\">{}</td></tr>\n",
+            s.files,
+            s.rejected,
+            s.read,
+            fmt_int(s.read),
+            s.loaded,
+            fmt_int(s.loaded),
+            fmt_int(s.superseded),
+            s.quarantined,
+            fmt_int(s.quarantined),
+            src = esc(&s.source)
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n<p class=\"guide\">读图：每一行读取的数据要么入库（新记录或新版本），要么被替代（旧版本或重复），要么被隔离（附原因，可在 quarantine 表中查询）。</p>\n</section>\n");
+    if !notes.is_empty() {
+        h.push_str("<section id=\"notes\">\n<h2>说明</h2>\n<ul>\n");
+        for n in notes {
+            h.push_str(&format!("<li>{}</li>\n", esc(n)));
+        }
+        h.push_str("</ul>\n</section>\n");
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+fn figure(c: &Chart) -> String {
+    // plotters writes an XML declaration first: drop it inside HTML.
+    let svg = c.svg.trim_start();
+    let svg = match svg.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|x| x.1)
+            .unwrap_or(rest)
+            .trim_start(),
+        None => svg,
+    };
+    format!(
+        "<figure id=\"chart-{}\" role=\"img\" aria-label=\"{}\">\n{svg}\n<figcaption><strong>{}</strong>　{}</figcaption>\n</figure>\n",
+        c.id,
+        esc(&c.title),
+        esc(&c.title),
+        esc(&c.guide)
+    )
+}

@@ -1,0 +1,205 @@
+//! Reports: the leadership dashboard, rendered from the indicator tables.
+//! One self-contained HTML page with the charts as inline SVG (drawn by
+//! plotters), and the same charts as PNG files for slides.
+
+mod charts;
+mod data;
+mod fonts;
+mod html;
+mod lang;
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use wangjian_lake::Lake;
+
+pub use data::Data;
+pub use lang::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Data(String),
+    #[error("chart {chart}: {message}")]
+    Chart { chart: String, message: String },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Query(#[from] wangjian_queries::QueryError),
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub quarter: String,
+    pub html: PathBuf,
+    pub pngs: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+type Draw<DB> =
+    fn(&DrawingArea<DB, plotters::coord::Shift>, &Data, &str, Lang) -> charts::ChartResult;
+
+struct Spec {
+    id: &'static str,
+    size: (u32, u32),
+    title: fn(&str) -> String,
+    guide: &'static str,
+}
+
+const SPECS: [Spec; 7] = [
+    Spec {
+        id: "ranking",
+        size: (900, 760),
+        title: |q| format!("{q} 各省风险指数排名"),
+        guide: "条越长风险越高；颜色与文字标出等级；50 为当季各省平均水平。",
+    },
+    Spec {
+        id: "map",
+        size: (900, 620),
+        title: |q| format!("{q} 风险等级方格地图"),
+        guide: "每个方格代表一个省份，按大致地理位置排列；颜色越深风险越高。",
+    },
+    Spec {
+        id: "trend",
+        size: (900, 420),
+        title: |q| format!("{q} 排名前五省份的风险指数走势"),
+        guide: "各线为一个省份各季度的风险指数；高于 50 表示高于当季平均。",
+    },
+    Spec {
+        id: "heatmap",
+        size: (900, 760),
+        title: |_| "风险指数热力图（省份 × 季度）".to_string(),
+        guide: "每格为一个省份一个季度；颜色越深风险越高；省份按本季度风险排序。",
+    },
+    Spec {
+        id: "funnel",
+        size: (900, 520),
+        title: |q| format!("{q} 抽检不合格率漏斗图"),
+        guide: "每点为一个省份；落在红色 99.8% 控制限之外的点（红色）为统计上异常的高不合格率。",
+    },
+    Spec {
+        id: "platforms",
+        size: (900, 560),
+        title: |q| format!("{q} 平台网购投诉量（前 15）"),
+        guide: "条长为投诉件数；括号内为每万户平台内经营者的投诉件数。",
+    },
+    Spec {
+        id: "quality",
+        size: (900, 360),
+        title: |_| "最近一次入库：各来源读取行数".to_string(),
+        guide: "读取行数 = 入库 + 被替代 + 隔离。",
+    },
+];
+
+fn draw<DB: DrawingBackend>(
+    id: &str,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    d: &Data,
+    q: &str,
+    l: Lang,
+) -> charts::ChartResult {
+    let f: Draw<DB> = match id {
+        "ranking" => charts::ranking,
+        "map" => charts::tile_map,
+        "trend" => |a, d, q, l| charts::trend(a, d, q, l, 5),
+        "heatmap" => charts::heat_map,
+        "funnel" => charts::funnel,
+        "platforms" => charts::platforms,
+        _ => |a, d, _, l| charts::data_quality(a, d, l),
+    };
+    f(area, d, q, l)
+}
+
+/// Renders the dashboard of `quarter` (default: the latest) into `out`.
+pub async fn render(
+    lake: &Lake,
+    quarter: Option<&str>,
+    out: &Path,
+) -> Result<Rendered, ReportError> {
+    let ctx = wangjian_queries::open_session(lake).await?;
+    let d = data::load(&ctx).await?;
+    render_data(&d, quarter, out)
+}
+
+/// Renders from data already loaded.
+pub fn render_data(d: &Data, quarter: Option<&str>, out: &Path) -> Result<Rendered, ReportError> {
+    let q = match quarter {
+        Some(q) if d.quarters.iter().any(|x| x == q) => q.to_string(),
+        Some(q) => {
+            return Err(ReportError::Data(format!(
+                "no indicators for quarter {q} (the lake has {} to {})",
+                d.quarters.first().map(String::as_str).unwrap_or("-"),
+                d.quarters.last().map(String::as_str).unwrap_or("-")
+            )))
+        }
+        None => d
+            .quarters
+            .last()
+            .cloned()
+            .ok_or_else(|| ReportError::Data("the indicator tables are empty".into()))?,
+    };
+    std::fs::create_dir_all(out).map_err(|e| ReportError::Io {
+        what: format!("cannot create {}", out.display()),
+        source: e,
+    })?;
+    let (lang, note) = fonts::prepare_bitmap_fonts();
+    if lang.is_none() {
+        return Err(ReportError::Data(
+            "no font found on this machine to measure chart text (install e.g. fonts-dejavu-core or fonts-noto-cjk)".into(),
+        ));
+    }
+    let mut charts_out = Vec::new();
+    for s in &SPECS {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, s.size).into_drawing_area();
+            draw(s.id, &area, d, &q, Lang::Chinese).map_err(|m| ReportError::Chart {
+                chart: s.id.into(),
+                message: m,
+            })?;
+        }
+        charts_out.push(html::Chart {
+            id: s.id,
+            title: (s.title)(&q),
+            guide: s.guide.to_string(),
+            svg,
+        });
+    }
+    let mut notes = Vec::new();
+    let mut pngs = Vec::new();
+    if let Some(n) = note {
+        if lang != Some(Lang::Chinese) {
+            tracing::warn!("{n}");
+            notes.push(n);
+        }
+    }
+    if let Some(lang) = lang {
+        for s in &SPECS {
+            let path = out.join(format!("{}-{q}.png", s.id));
+            {
+                let area = BitMapBackend::new(&path, s.size).into_drawing_area();
+                draw(s.id, &area, d, &q, lang).map_err(|m| ReportError::Chart {
+                    chart: s.id.into(),
+                    message: m,
+                })?;
+            }
+            pngs.push(path);
+        }
+    }
+    let page = html::page(d, &q, &charts_out, &notes);
+    let html_path = out.join(format!("dashboard-{q}.html"));
+    std::fs::write(&html_path, page).map_err(|e| ReportError::Io {
+        what: format!("cannot write {}", html_path.display()),
+        source: e,
+    })?;
+    Ok(Rendered {
+        quarter: q,
+        html: html_path,
+        pngs,
+        notes,
+    })
+}
