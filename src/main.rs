@@ -335,7 +335,19 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
     indicators(lake_dir, None).await?;
-    report(lake_dir, None, Path::new("out/report")).await?;
+    match report(lake_dir, None, Path::new("out/report")).await {
+        Err(e)
+            if matches!(
+                e.downcast_ref::<wangjian_reports::ReportError>(),
+                Some(wangjian_reports::ReportError::Empty)
+            ) =>
+        {
+            eprintln!("note: {e}; the dashboard is skipped")
+        }
+        other => {
+            other?;
+        }
+    }
     let lake = Lake::open_existing(lake_dir)?;
     println!("\nlake: {}", lake.root().display());
     println!("try:  wangjian sql -e \"SELECT quarter, region_name, risk_index, tier FROM risk_index WHERE rank <= 5 ORDER BY quarter DESC, rank LIMIT 10\"");

@@ -20,6 +20,8 @@ pub use lang::Lang;
 pub enum ReportError {
     #[error("{0}")]
     Data(String),
+    #[error("the indicator tables are empty: there is no event data to show yet")]
+    Empty,
     #[error("chart {chart}: {message}")]
     Chart { chart: String, message: String },
     #[error("{what}: {source}")]
@@ -136,11 +138,7 @@ pub fn render_data(d: &Data, quarter: Option<&str>, out: &Path) -> Result<Render
                 d.quarters.last().map(String::as_str).unwrap_or("-")
             )))
         }
-        None => d
-            .quarters
-            .last()
-            .cloned()
-            .ok_or_else(|| ReportError::Data("the indicator tables are empty".into()))?,
+        None => d.quarters.last().cloned().ok_or(ReportError::Empty)?,
     };
     std::fs::create_dir_all(out).map_err(|e| ReportError::Io {
         what: format!("cannot create {}", out.display()),
