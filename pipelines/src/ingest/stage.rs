@@ -2,9 +2,13 @@
 //! the quarantined rows to Parquet files in the run's staging folder. Nothing
 //! here touches the published lake; a file that fails half-way leaves nothing.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
+use std::sync::Mutex;
+
+use arrow::array::RecordBatch;
 
 use chrono::NaiveDateTime;
 use parquet::arrow::ArrowWriter;
@@ -126,17 +130,21 @@ fn stage_inner(
         }
         report.unknown_columns = map.unknown.clone();
     }
-    let mut validator = Validator::new(src, map, cx.secret, cx.load_time);
-
     let cols = staging_columns(src);
-    let mut rows = RowsBuilder::new(&cols);
-    let mut qrows = RowsBuilder::new(&quarantine_columns());
     let mut data_w: Option<ArrowWriter<File>> = None;
     let mut q_w: Option<ArrowWriter<File>> = None;
     let file_v = V::S(report.file.clone());
     let run_v = V::S(cx.run.to_string());
-
-    let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(4);
+    // One reader thread decodes; `workers` threads validate (rows keep their
+    // file row numbers, so the order of batches in the staging file does not
+    // matter); this thread writes.
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(2 * workers);
+    let rx = Mutex::new(rx);
+    let (otx, orx) = sync_channel::<Result<Validated, String>>(2 * workers);
+    let mut issues: BTreeMap<(String, Issue), u64> = BTreeMap::new();
     std::thread::scope(|scope| -> Result<(), String> {
         scope.spawn(move || loop {
             let batch = reader.next_batch(BATCH);
@@ -145,53 +153,108 @@ fn stage_inner(
                 break;
             }
         });
-        let mut values: Vec<V> = Vec::with_capacity(cols.len());
-        for batch in rx {
-            let batch = batch.map_err(|e| e.0)?;
-            if batch.is_empty() {
-                break;
-            }
-            for rec in &batch {
-                report.read += 1;
-                match validator.row(rec) {
-                    Ok(valid) => {
-                        values.clear();
-                        values.extend(valid.values);
-                        values.push(run_v.clone());
-                        values.push(file_v.clone());
-                        values.push(V::I(rec.row as i64));
-                        values.push(V::S(format!("{:016x}", valid.hash)));
-                        values.push(V::I(seq as i64));
-                        rows.push(&values);
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let otx = otx.clone();
+            let (rx, map, headers, cols) = (&rx, map.clone(), &headers, &cols);
+            let (file_v, run_v) = (file_v.clone(), run_v.clone());
+            handles.push(scope.spawn(move || {
+                let mut validator = Validator::new(src, map, cx.secret, cx.load_time);
+                let mut rows = RowsBuilder::new(cols);
+                let mut qrows = RowsBuilder::new(&quarantine_columns());
+                let mut values: Vec<V> = Vec::with_capacity(cols.len());
+                loop {
+                    let msg = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => break,
+                    };
+                    let batch = match msg {
+                        Err(_) => break,
+                        Ok(Err(e)) => {
+                            let _ = otx.send(Err(e.0));
+                            break;
+                        }
+                        Ok(Ok(b)) if b.is_empty() => break,
+                        Ok(Ok(b)) => b,
+                    };
+                    let mut out = Validated {
+                        read: batch.len() as u64,
+                        ..Default::default()
+                    };
+                    for rec in &batch {
+                        match validator.row(rec) {
+                            Ok(valid) => {
+                                values.clear();
+                                values.extend(valid.values);
+                                values.push(run_v.clone());
+                                values.push(file_v.clone());
+                                values.push(V::I(rec.row as i64));
+                                values.push(V::S(format!("{:016x}", valid.hash)));
+                                values.push(V::I(seq as i64));
+                                rows.push(&values);
+                            }
+                            Err(rej) => {
+                                out.quarantined += 1;
+                                *out.reasons.entry(rej.reason.code()).or_default() += 1;
+                                let raw = validator.raw_text(rec, headers);
+                                qrows.push(&[
+                                    run_v.clone(),
+                                    V::S(src.name.to_string()),
+                                    file_v.clone(),
+                                    V::I(rec.row as i64),
+                                    V::S(rej.reason.code().to_string()),
+                                    V::S(rej.text),
+                                    V::S(raw),
+                                ]);
+                            }
+                        }
                     }
-                    Err(rej) => {
-                        report.quarantined += 1;
-                        *report
-                            .reasons
-                            .entry(rej.reason.code().to_string())
-                            .or_default() += 1;
-                        let raw = validator.raw_text(rec, &headers);
-                        qrows.push(&[
-                            run_v.clone(),
-                            V::S(src.name.to_string()),
-                            file_v.clone(),
-                            V::I(rec.row as i64),
-                            V::S(rej.reason.code().to_string()),
-                            V::S(rej.text),
-                            V::S(raw),
-                        ]);
+                    out.data = (!rows.is_empty()).then(|| rows.finish());
+                    out.quarantine = (!qrows.is_empty()).then(|| qrows.finish());
+                    if otx.send(Ok(out)).is_err() {
+                        // The writer gave up: let the reader run to its end
+                        // so that no thread waits for ever.
+                        while rx.lock().map(|r| r.recv().is_ok()).unwrap_or(false) {}
+                        break;
                     }
                 }
-            }
-            flush(&mut rows, &mut data_w, data_path, BATCH)?;
-            flush(&mut qrows, &mut q_w, q_path, BATCH)?;
-            (cx.progress)(batch.len() as u64);
+                validator.issues
+            }));
         }
-        Ok(())
+        drop(otx);
+        let mut failure = None;
+        for msg in orx {
+            match msg {
+                Ok(v) => {
+                    report.read += v.read;
+                    report.quarantined += v.quarantined;
+                    for (code, n) in v.reasons {
+                        *report.reasons.entry(code.to_string()).or_default() += n;
+                    }
+                    if let Some(b) = v.data {
+                        write_batch(&mut data_w, data_path, &b)?;
+                    }
+                    if let Some(b) = v.quarantine {
+                        write_batch(&mut q_w, q_path, &b)?;
+                    }
+                    (cx.progress)(v.read);
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        for h in handles {
+            if let Ok(found) = h.join() {
+                for (k, n) in found {
+                    *issues.entry(k).or_default() += n;
+                }
+            }
+        }
+        failure.map_or(Ok(()), Err)
     })?;
-    flush(&mut rows, &mut data_w, data_path, 1)?;
-    flush(&mut qrows, &mut q_w, q_path, 1)?;
-    for ((col, issue), n) in &validator.issues {
+    for ((col, issue), n) in &issues {
         report
             .issues
             .insert((col.clone(), issue.code().to_string()), *n);
@@ -205,26 +268,31 @@ fn stage_inner(
     Ok((has_data, has_q))
 }
 
-fn flush(
-    rows: &mut RowsBuilder,
+/// What a worker made of one batch of rows.
+#[derive(Default)]
+struct Validated {
+    read: u64,
+    quarantined: u64,
+    reasons: BTreeMap<&'static str, u64>,
+    data: Option<RecordBatch>,
+    quarantine: Option<RecordBatch>,
+}
+
+fn write_batch(
     writer: &mut Option<ArrowWriter<File>>,
     path: &Path,
-    min: usize,
+    batch: &RecordBatch,
 ) -> Result<(), String> {
-    if rows.len() < min || rows.is_empty() {
-        return Ok(());
-    }
     if writer.is_none() {
         let f = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         *writer = Some(
-            ArrowWriter::try_new(f, rows.schema(), Some(writer_props()))
+            ArrowWriter::try_new(f, batch.schema(), Some(writer_props()))
                 .map_err(|e| format!("cannot write staging data: {e}"))?,
         );
     }
-    let batch = rows.finish();
     writer
         .as_mut()
         .expect("writer just created")
-        .write(&batch)
+        .write(batch)
         .map_err(|e| format!("cannot write staging data: {e}"))
 }
