@@ -13,7 +13,7 @@ use super::world::{break_uscc, World};
 use super::{
     io_err, year_offset, GenerateError, GenerateOptions, Planted, Quarter, SourceTruth, Truth,
 };
-use crate::spec::source;
+use crate::spec::{source, CASE_SOURCES, CHANNELS};
 
 /// National complaint-table rows per quarter at scale 1.
 const COMPLAINTS_PER_QUARTER: f64 = 5_600_000.0;
@@ -462,18 +462,8 @@ impl Gen<'_> {
         let received = moment(rng, q);
         r.set("received_at", forms::datetime(rng, received));
         r.set("region_code", region_val(rng, w, prov, f % 2 == 1));
-        let channels = [
-            "电话",
-            "网站",
-            "APP",
-            "微信",
-            "小程序",
-            "来信",
-            "来访",
-            "其他",
-        ];
         if rng.chance(0.9) {
-            r.s("channel", *rng.pick(&channels));
+            r.s("channel", *rng.pick(CHANNELS));
         }
         let online = force_online_complaint.is_some() || rng.chance(0.56);
         r.set("is_online", style.val(online));
@@ -652,16 +642,8 @@ impl Gen<'_> {
             }
             None => {
                 self.case_seq += 1;
-                let sources = [
-                    "投诉举报",
-                    "网络监测",
-                    "抽检",
-                    "上级交办",
-                    "异地移送",
-                    "部门移送",
-                    "其他",
-                ];
-                r.s("source", *rng.pick(&sources));
+
+                r.s("source", *rng.pick(CASE_SOURCES));
                 (
                     format!(
                         "AJ{}{}{:06}",

@@ -3,7 +3,7 @@
 
 mod sources;
 
-pub use sources::{source, SOURCES};
+pub use sources::{source, CASE_SOURCES, CHANNELS, SOURCES};
 
 /// How a column's raw text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
