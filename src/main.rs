@@ -339,7 +339,7 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         Err(e)
             if matches!(
                 e.downcast_ref::<wangjian_reports::ReportError>(),
-                Some(wangjian_reports::ReportError::Empty)
+                Some(wangjian_reports::ReportError::Empty | wangjian_reports::ReportError::NoFont)
             ) =>
         {
             eprintln!("note: {e}; the dashboard is skipped")

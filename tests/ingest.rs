@@ -886,3 +886,44 @@ fn indicators_are_deterministic_and_a_rerun_replaces_them() {
         "one quarter x (31 + 1), not doubled"
     );
 }
+
+#[test]
+fn the_interactive_shell_runs_multi_line_statements_and_lists_tables() {
+    use std::io::Write;
+    let lake = Lake::new();
+    ok(&lake.ingest(&[&data("basic")]));
+    let mut child = lake
+        .cmd()
+        .arg("sql")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\\d\nSELECT count(*) AS n\nFROM cases;\nSELECT nope;\n\\d platforms\n\\q\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.trim() == "quarantine"),
+        "\\d lists the tables:\n{text}"
+    );
+    assert!(
+        text.contains("| 2 |"),
+        "the two-line statement ran:\n{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("business_format")),
+        "\\d NAME lists columns:\n{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error:") && err.contains("nope"),
+        "an error is shown and the shell goes on:\n{err}"
+    );
+}

@@ -22,6 +22,8 @@ pub enum ReportError {
     Data(String),
     #[error("the indicator tables are empty: there is no event data to show yet")]
     Empty,
+    #[error("no font found on this machine to measure chart text (install e.g. fonts-dejavu-core or fonts-noto-cjk)")]
+    NoFont,
     #[error("chart {chart}: {message}")]
     Chart { chart: String, message: String },
     #[error("{what}: {source}")]
@@ -146,9 +148,7 @@ pub fn render_data(d: &Data, quarter: Option<&str>, out: &Path) -> Result<Render
     })?;
     let (lang, note) = fonts::prepare_bitmap_fonts();
     if lang.is_none() {
-        return Err(ReportError::Data(
-            "no font found on this machine to measure chart text (install e.g. fonts-dejavu-core or fonts-noto-cjk)".into(),
-        ));
+        return Err(ReportError::NoFont);
     }
     let mut charts_out = Vec::new();
     for s in &SPECS {
