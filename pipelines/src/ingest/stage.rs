@@ -246,9 +246,18 @@ fn stage_inner(
             }
         }
         for h in handles {
-            if let Ok(found) = h.join() {
-                for (k, n) in found {
-                    *issues.entry(k).or_default() += n;
+            match h.join() {
+                Ok(found) => {
+                    for (k, n) in found {
+                        *issues.entry(k).or_default() += n;
+                    }
+                }
+                // A worker that panicked lost the rows it held: reject the
+                // file rather than report counts that do not add up.
+                Err(_) => {
+                    failure.get_or_insert_with(|| {
+                        "internal error while validating this file (please report)".to_string()
+                    });
                 }
             }
         }
