@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wangjian_lake::Lake;
-use wangjian_pipelines::generate::{GenerateOptions, Quarter};
+use wangjian_pipelines::generate::{GenerateError, GenerateOptions, Quarter};
 use wangjian_pipelines::{IngestError, IngestOptions};
-use wangjian_queries::Format;
+use wangjian_queries::{Access, Format, QuerySet};
 
 #[derive(Parser)]
 #[command(
@@ -46,13 +46,14 @@ enum Command {
     },
     /// (Re)compute regional_indicators, platform_indicators, risk_index, alerts.
     Indicators {
-        /// The folder of query files (default: the queries/ folder of the source tree).
+        /// A folder of query files (NN_name.sql and risk_weights.csv) to run
+        /// instead of those built into the binary.
         #[arg(long)]
         queries: Option<PathBuf>,
     },
     /// Render the leadership dashboard (latest quarter by default).
     Report {
-        #[arg(long)]
+        #[arg(long, value_parser = parse_quarter_text)]
         quarter: Option<String>,
         #[arg(long, default_value = "out/report")]
         out: PathBuf,
@@ -139,12 +140,35 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            let usage = e
-                .downcast_ref::<IngestError>()
-                .is_some_and(|i| matches!(i, IngestError::Usage(_)));
-            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
+            ExitCode::from(if is_usage(&e) {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            })
         }
     }
+}
+
+/// A command line that asks for something impossible (exit 2), as opposed
+/// to a failure while doing what it asked (exit 1).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn is_usage(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<Usage>().is_some()
+        || matches!(e.downcast_ref::<IngestError>(), Some(IngestError::Usage(_)))
+        || matches!(
+            e.downcast_ref::<GenerateError>(),
+            Some(GenerateError::Usage(_))
+        )
 }
 
 async fn dispatch(cli: Cli) -> Result<u8> {
@@ -220,10 +244,16 @@ async fn ingest(
 }
 
 async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
+    let set = match queries {
+        Some(dir) if !dir.is_dir() => {
+            return Err(Usage(format!("--queries {}: no such folder", dir.display())).into())
+        }
+        Some(dir) => QuerySet::from_dir(&dir)?,
+        None => QuerySet::builtin(),
+    };
     let lake = Lake::open_existing(lake)?;
-    let dir = queries.unwrap_or_else(wangjian_queries::indicators::default_query_dir);
     let started = std::time::Instant::now();
-    let rows = wangjian_queries::indicators::compute(&lake, &dir).await?;
+    let rows = wangjian_queries::indicators::compute(&lake, &set).await?;
     for (name, n) in &rows {
         println!("{name:<22} {n:>8} rows");
     }
@@ -252,9 +282,7 @@ async fn report(lake: &Path, quarter: Option<&str>, out: &Path) -> Result<u8> {
 /// Every documented column: the ingest specs and the query files.
 fn column_docs() -> Result<Vec<(String, String, String)>> {
     let mut docs = wangjian_pipelines::docs::column_docs();
-    docs.extend(wangjian_queries::dictionary::sql_docs(
-        &wangjian_queries::indicators::default_query_dir(),
-    )?);
+    docs.extend(wangjian_queries::dictionary::sql_docs(&QuerySet::builtin()));
     Ok(docs)
 }
 
@@ -275,20 +303,22 @@ async fn sql_cmd(
     format: Format,
     output: Option<PathBuf>,
 ) -> Result<u8> {
+    let text = match (sql, file) {
+        (Some(s), _) => Some(s),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(&f)
+                .map_err(|e| Usage(format!("-f {}: cannot read it: {e}", f.display())))?,
+        ),
+        (None, None) => None,
+    };
     let lake = Lake::open_existing(lake)?;
     let ctx = wangjian_queries::open_session(&lake).await?;
     wangjian_queries::dictionary::register(&ctx, &column_docs()?).await?;
-    let text = match (sql, file) {
-        (Some(s), _) => s,
-        (None, Some(f)) => {
-            std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?
-        }
-        (None, None) => {
-            wangjian_queries::run_shell(&ctx).await?;
-            return Ok(0);
-        }
+    let Some(text) = text else {
+        wangjian_queries::run_shell(&ctx).await?;
+        return Ok(0);
     };
-    let results = wangjian_queries::run_sql(&ctx, &text).await?;
+    let results = wangjian_queries::run_sql(&ctx, &text, Access::ReadOnly).await?;
     let mut out: Box<dyn Write> = match &output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -304,6 +334,10 @@ async fn sql_cmd(
 
 fn parse_quarter(s: &str) -> Result<Quarter, String> {
     Quarter::parse(s).ok_or_else(|| format!("'{s}' is not a quarter like 2025Q3"))
+}
+
+fn parse_quarter_text(s: &str) -> Result<String, String> {
+    parse_quarter(s).map(|q| q.label())
 }
 
 fn generate(opts: &GenerateOptions) -> Result<()> {
@@ -325,6 +359,8 @@ fn generate(opts: &GenerateOptions) -> Result<()> {
 }
 
 async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
+    // Refuse a folder that is not a lake before generating anything.
+    Lake::check_folder(lake_dir)?;
     let empty = !raw.exists() || std::fs::read_dir(raw)?.next().is_none();
     if empty {
         eprintln!(

@@ -2,88 +2,13 @@
 //! binary on the fixtures of tests/data (made by tests/data/make_fixtures.py;
 //! every expected figure below is worked out by hand from those rows).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::{data, ok, s, write, Lake};
 use serde_json::Value;
-
-fn data(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-        .join(p)
-}
-
-struct Lake {
-    dir: tempfile::TempDir,
-}
-
-impl Lake {
-    fn new() -> Self {
-        Lake {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-    fn path(&self) -> PathBuf {
-        self.dir.path().join("lake")
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_wangjian"));
-        c.arg("--lake").arg(self.path());
-        c.env("WANGJIAN_PII_KEY", "test-key")
-            .env_remove("WANGJIAN_FAULT_AFTER_COMMITS");
-        c
-    }
-    fn ingest(&self, paths: &[&Path]) -> Output {
-        let mut c = self.cmd();
-        c.arg("ingest");
-        for p in paths {
-            c.arg(p);
-        }
-        c.output().expect("runs")
-    }
-    /// Rows of a query as JSON objects.
-    fn query(&self, sql: &str) -> Vec<serde_json::Map<String, Value>> {
-        let out = self
-            .cmd()
-            .args(["sql", "--format", "json", "-e", sql])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "sql failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).expect("utf-8");
-        let v: Value = serde_json::from_str(text.trim()).expect("json array");
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|r| r.as_object().expect("object").clone())
-            .collect()
-    }
-    fn scalar(&self, sql: &str) -> Value {
-        let rows = self.query(sql);
-        rows[0].values().next().cloned().unwrap_or(Value::Null)
-    }
-    fn count(&self, sql: &str) -> i64 {
-        self.scalar(sql).as_i64().expect("a number")
-    }
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
-}
 
 /// (read, loaded, superseded, quarantined) of one file in load_runs.
 fn counts(lake: &Lake, file_suffix: &str) -> (i64, i64, i64, i64) {
@@ -353,13 +278,6 @@ fn strict_mode_exits_3_on_quarantined_rows() {
 }
 
 const HEAD: &str = "record_id,kind,received_at,updated_at,region_code,is_online,category,problem,status,amount_yuan\n";
-
-fn write(dir: &Path, rel: &str, body: &str) -> PathBuf {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, body).unwrap();
-    p
-}
 
 fn amounts(lake: &Lake) -> Vec<(String, String)> {
     lake.query(
@@ -795,8 +713,8 @@ fn the_dashboard_has_every_section_and_the_table_values() {
     );
 }
 
-/// Opens the page in headless Chromium (installed by .ci/run); skipped when
-/// the machine has none.
+/// Opens the page in headless Chromium (installed by .ci/run); without it the
+/// test fails under CI=true and says it skipped elsewhere.
 #[test]
 fn the_dashboard_loads_in_a_browser() {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
@@ -807,10 +725,13 @@ fn the_dashboard_loads_in_a_browser() {
                 .output()
                 .is_ok_and(|o| o.status.success())
         });
-    let Some(chromium) = chromium else {
-        eprintln!("skipped: no chromium on this machine (.ci/run installs Debian's chromium)");
+    if !common::tool_or_skip(
+        chromium.is_some(),
+        "chromium (.ci/run installs Debian's chromium)",
+    ) {
         return;
-    };
+    }
+    let chromium = chromium.expect("found");
     let (_lake, _page, html) = render_fixture_dashboard();
     let profile = tempfile::tempdir().unwrap();
     let shot = html.with_extension("png");

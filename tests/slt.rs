@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use wangjian_queries::Access;
 
 fn cell(col: &dyn Array, row: usize, ty: char) -> String {
     if col.is_null(row) {
@@ -95,12 +96,15 @@ async fn run_file(path: &Path) -> Result<usize, String> {
                 Some(w) => Path::new(env!("CARGO_MANIFEST_DIR")).join(w),
                 None => dir.join("risk_weights.csv"),
             };
-            wangjian_queries::indicators::run_query_files_with_weights(&ctx, &dir, &weights)
+            let set = wangjian_queries::QuerySet::from_dir(&dir)
+                .and_then(|q| q.with_weights_file(&weights))
+                .map_err(|e| format!("{}:{at}: run queries: {e}", path.display()))?;
+            wangjian_queries::indicators::run_query_set(&ctx, &set)
                 .await
                 .map_err(|e| format!("{}:{at}: run queries: {e}", path.display()))?;
         } else if let Some(rest) = line.strip_prefix("statement") {
             let sql = block(&mut i, false);
-            let result = wangjian_queries::run_sql(&ctx, &sql).await;
+            let result = wangjian_queries::run_sql(&ctx, &sql, Access::ReadWrite).await;
             match (rest.trim(), result) {
                 ("ok", Ok(_)) => {}
                 ("ok", Err(e)) => {
@@ -145,7 +149,7 @@ async fn run_file(path: &Path) -> Result<usize, String> {
                 expected.push(lines[i].trim().to_string());
                 i += 1;
             }
-            let results = wangjian_queries::run_sql(&ctx, &sql)
+            let results = wangjian_queries::run_sql(&ctx, &sql, Access::ReadOnly)
                 .await
                 .map_err(|e| format!("{}:{at}: query failed: {e}\n{sql}", path.display()))?;
             let (_, batches) = results

@@ -8,13 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Lake, LakeError};
 
+/// What a table holds, and so which command writes it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    /// A source of sources.md (ingest).
+    Source,
+    /// A reference list of reference.md (ingest, first run).
+    Reference,
+    /// quarantine, load_runs, load_issues (ingest).
+    Load,
+    /// An output table of the query files (indicators).
+    Indicator,
+}
+
 /// One table's published state.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TableEntry {
     /// The Delta version readers open.
     pub version: u64,
-    /// `source`, `reference`, `load` (quarantine, load_runs, load_issues) or `indicator`.
-    pub kind: String,
+    pub kind: TableKind,
 }
 
 /// The published lake.

@@ -7,6 +7,8 @@ pub enum LakeError {
         what: String,
         source: std::io::Error,
     },
+    #[error("--lake {path}: refused: {why}")]
+    NotALake { path: String, why: String },
     #[error("no lake at {0} (run `wangjian ingest` first)")]
     NoLake(String),
     #[error("the lake catalog is unreadable: {0}")]

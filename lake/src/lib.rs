@@ -12,16 +12,20 @@
 mod catalog;
 mod error;
 mod lock;
+mod owner;
 mod session;
 mod tables;
 mod write;
 
-pub use catalog::{Catalog, TableEntry};
+pub use catalog::{Catalog, TableEntry, TableKind};
 pub use error::LakeError;
 pub use lock::WriterLock;
+pub use owner::{LAKE_MARKER, TABLE_MARKER};
 pub use session::register_all;
 
 use std::path::{Path, PathBuf};
+
+use owner::Standing;
 
 /// The lake root folder.
 #[derive(Debug, Clone)]
@@ -30,25 +34,46 @@ pub struct Lake {
 }
 
 impl Lake {
-    /// Opens (creating if needed) the lake folder.
+    /// Opens the lake for writing: creates it when the folder is absent or
+    /// empty, and refuses (before touching anything) a folder that is
+    /// neither that nor a wangjian lake.
     pub fn open(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
         let root = root.as_ref();
+        let standing = owner::standing(root)?;
         std::fs::create_dir_all(root.join("_catalog")).map_err(|e| {
             LakeError::io(format!("cannot create the lake at {}", root.display()), e)
         })?;
+        if standing != Standing::Lake {
+            // A new lake, or one written before markers: mark it as ours.
+            owner::write_lake_marker(root)?;
+        }
+        Lake::at(root)
+    }
+
+    /// Checks, without creating or writing anything, that [`Lake::open`]
+    /// would accept the folder.
+    pub fn check_folder(root: impl AsRef<Path>) -> Result<(), LakeError> {
+        owner::standing(root.as_ref()).map(|_| ())
+    }
+
+    /// Opens an existing lake for reading; creates and writes nothing.
+    pub fn open_existing(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
+        let root = root.as_ref();
+        match owner::standing(root)? {
+            Standing::Free => return Err(LakeError::NoLake(root.display().to_string())),
+            Standing::Lake | Standing::Unmarked => {}
+        }
+        if !root.join("_catalog").join("current.json").exists() {
+            return Err(LakeError::NoLake(root.display().to_string()));
+        }
+        Lake::at(root)
+    }
+
+    fn at(root: &Path) -> Result<Lake, LakeError> {
         let root = root
             .canonicalize()
             .map_err(|e| LakeError::io(format!("cannot open the lake at {}", root.display()), e))?;
         Ok(Lake { root })
-    }
-
-    /// Opens an existing lake without creating anything.
-    pub fn open_existing(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
-        let root = root.as_ref();
-        if !root.join("_catalog").join("current.json").exists() {
-            return Err(LakeError::NoLake(root.display().to_string()));
-        }
-        Lake::open(root)
     }
 
     pub fn root(&self) -> &Path {

@@ -4,13 +4,12 @@
 use deltalake::DeltaTable;
 use url::Url;
 
-use crate::{Lake, LakeError};
+use crate::{owner, Lake, LakeError};
 
 impl Lake {
+    /// The table's location (nothing is created).
     pub fn table_url(&self, name: &str) -> Result<Url, LakeError> {
         let path = self.table_path(name);
-        std::fs::create_dir_all(&path)
-            .map_err(|e| LakeError::io(format!("cannot create {}", path.display()), e))?;
         Url::from_directory_path(&path)
             .map_err(|_| LakeError::BadCatalog(format!("bad table path {}", path.display())))
     }
@@ -31,6 +30,7 @@ impl Lake {
     /// [`Lake::repair`], the same content as the published one), or an empty
     /// location for a table never published.
     pub async fn table_for_write(&self, name: &str) -> Result<DeltaTable, LakeError> {
+        owner::create_table_dir(&self.table_path(name))?;
         let url = self.table_url(name)?;
         if self.catalog()?.tables.contains_key(name) {
             return deltalake::open_table(url)
@@ -43,27 +43,23 @@ impl Lake {
     }
 
     /// Brings every table back to the published catalog: tables with commits
-    /// past their pinned version are restored to it; table folders that no
-    /// published run created are removed. Returns what it did, for the log.
+    /// past their pinned version are restored to it; table folders that the
+    /// lake created for a run that never published are removed, file by file
+    /// (only files the lake writes; anything else stays, with a warning);
+    /// the staging folders of runs are cleared. Returns what it did.
     pub async fn repair(&self) -> Result<Vec<String>, LakeError> {
         let cat = self.catalog()?;
         let mut done = Vec::new();
         let mut repinned = std::collections::BTreeMap::new();
-        let entries = match std::fs::read_dir(&self.root) {
-            Ok(e) => e,
-            Err(e) => return Err(LakeError::io("cannot list the lake", e)),
-        };
+        let entries =
+            std::fs::read_dir(&self.root).map_err(|e| LakeError::io("cannot list the lake", e))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             if name.starts_with('_') || !entry.path().is_dir() {
                 continue;
             }
             match cat.tables.get(&name) {
-                None => {
-                    std::fs::remove_dir_all(entry.path())
-                        .map_err(|e| LakeError::io(format!("cannot remove {name}"), e))?;
-                    done.push(format!("removed unpublished table {name}"));
-                }
+                None => done.extend(self.remove_unpublished(&name)?),
                 Some(pin) => {
                     let url = self.table_url(&name)?;
                     let table = deltalake::open_table(url)
@@ -91,11 +87,90 @@ impl Lake {
         if !repinned.is_empty() {
             self.publish("repair", &repinned)?;
         }
-        let staging = self.root.join("_staging");
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)
-                .map_err(|e| LakeError::io("cannot clear _staging", e))?;
+        done.extend(self.clear_staging()?);
+        Ok(done)
+    }
+
+    /// Removes an unpublished table folder that the lake created.
+    fn remove_unpublished(&self, name: &str) -> Result<Vec<String>, LakeError> {
+        let dir = self.table_path(name);
+        if !dir.join(owner::TABLE_MARKER).is_file() {
+            return Ok(vec![format!(
+                "left {}: not a table folder this lake created",
+                dir.display()
+            )]);
+        }
+        let kept = owner::remove_table_dir(&dir)?;
+        let mut done = vec![format!("removed unpublished table {name}")];
+        for k in kept {
+            done.push(format!("left {}: wangjian did not write it", k.display()));
         }
         Ok(done)
+    }
+
+    /// Removes the staging folders of earlier runs (named like runs, holding
+    /// the Parquet files a run stages).
+    fn clear_staging(&self) -> Result<Vec<String>, LakeError> {
+        let staging = self.root.join("_staging");
+        let Ok(entries) = std::fs::read_dir(&staging) else {
+            return Ok(Vec::new());
+        };
+        let mut done = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !path.is_dir() || !is_run_name(&name) {
+                done.push(format!("left {}: not a run's staging", path.display()));
+                continue;
+            }
+            let mut kept = Vec::new();
+            owner::remove_owned(
+                &path,
+                &path,
+                &|rel| rel.extension().is_some_and(|x| x == "parquet"),
+                &mut kept,
+            )?;
+            for k in kept {
+                done.push(format!("left {}: wangjian did not write it", k.display()));
+            }
+        }
+        if std::fs::read_dir(&staging).is_ok_and(|mut d| d.next().is_none()) {
+            let _ = std::fs::remove_dir(&staging);
+        }
+        Ok(done)
+    }
+}
+
+/// A run name: `YYYYMMDDTHHMMSS.mmmZ-PID`, as [`Lake::run_name`] makes them.
+fn is_run_name(name: &str) -> bool {
+    let Some((stamp, pid)) = name.split_once("Z-") else {
+        return false;
+    };
+    stamp.len() == 19
+        && stamp.as_bytes()[8] == b'T'
+        && stamp.as_bytes()[15] == b'.'
+        && !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Lake {
+    /// A new run's name: the UTC time to the millisecond and the process id.
+    pub fn run_name() -> String {
+        format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+            std::process::id()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_names_are_recognised() {
+        let n = crate::Lake::run_name();
+        assert!(super::is_run_name(&n), "{n}");
+        assert!(!super::is_run_name("mydocs"));
+        assert!(!super::is_run_name("20250101T000000.000Z-"));
     }
 }

@@ -20,9 +20,25 @@ pub enum IngestError {
     Staging(String),
     #[error(transparent)]
     Lake(#[from] LakeError),
+    #[error("table {table}: {source}")]
+    Table {
+        table: String,
+        source: Box<IngestError>,
+    },
 }
 
 impl IngestError {
+    /// The error, naming the table it happened in (unless it already does).
+    pub fn in_table(self, table: &str) -> Self {
+        match self {
+            IngestError::Table { .. } | IngestError::Lake(LakeError::Delta { .. }) => self,
+            other => IngestError::Table {
+                table: table.to_string(),
+                source: Box::new(other),
+            },
+        }
+    }
+
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         IngestError::Io {
             path: path.display().to_string(),

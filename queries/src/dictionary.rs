@@ -4,7 +4,6 @@
 //! `-- @table` / `-- @column name: meaning` lines of the query files.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{RecordBatch, StringArray};
@@ -12,20 +11,15 @@ use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::prelude::SessionContext;
 
-use crate::indicators::query_files;
-use crate::QueryError;
+use crate::{QueryError, QuerySet};
 
 /// (table, column, meaning)
 pub type ColumnDoc = (String, String, String);
 
 /// The `@column` docs of the query files.
-pub fn sql_docs(dir: &Path) -> Result<Vec<ColumnDoc>, QueryError> {
+pub fn sql_docs(set: &QuerySet) -> Vec<ColumnDoc> {
     let mut out = Vec::new();
-    for f in query_files(dir)? {
-        let text = std::fs::read_to_string(&f).map_err(|e| QueryError::Io {
-            what: format!("cannot read {}", f.display()),
-            source: e,
-        })?;
+    for (_, text) in &set.files {
         let mut table = None;
         for line in text.lines() {
             let l = line.trim_start_matches("--").trim();
@@ -38,7 +32,7 @@ pub fn sql_docs(dir: &Path) -> Result<Vec<ColumnDoc>, QueryError> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Every base table of the session: (table, column, type, meaning).

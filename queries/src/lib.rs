@@ -4,18 +4,23 @@
 pub mod dictionary;
 mod format;
 pub mod indicators;
+mod query_set;
 mod shell;
+pub mod weights;
 
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
 use thiserror::Error;
 use wangjian_lake::{Lake, LakeError};
 
 pub use format::{write_batches, Format};
+pub use query_set::QuerySet;
 pub use shell::run_shell;
 
 #[derive(Debug, Error)]
@@ -24,6 +29,10 @@ pub enum QueryError {
     Lake(#[from] LakeError),
     #[error("{0}")]
     Sql(String),
+    #[error("refused: {0}")]
+    ReadOnly(String),
+    #[error("risk weights: {0}")]
+    Weights(String),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -51,19 +60,65 @@ pub async fn open_session(lake: &Lake) -> Result<SessionContext, QueryError> {
     Ok(ctx)
 }
 
-/// Runs every statement of `sql` in order; returns each one's result.
+/// Whether SQL may change anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Queries only: every path where people type SQL (`sql`, the shell).
+    /// DDL, DML, COPY and statements such as SET are refused.
+    ReadOnly,
+    /// The indicator runner's own session (views, `CREATE TABLE AS`).
+    ReadWrite,
+}
+
+/// What read-only SQL may not do.
+fn read_only_options() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+const READ_ONLY: &str = "SQL here is read-only: only queries run (SELECT, WITH, VALUES, \
+     EXPLAIN, SHOW, DESCRIBE); CREATE, DROP, INSERT, UPDATE, DELETE, COPY, SET and the like \
+     are refused (the lake changes only through `wangjian ingest` and `wangjian indicators`)";
+
+/// Runs every statement of `sql` in order; returns each one's result. With
+/// [`Access::ReadOnly`] every statement is planned and checked before any of
+/// them runs, so a script with one refused statement runs none.
 pub async fn run_sql(
     ctx: &SessionContext,
     sql: &str,
+    access: Access,
 ) -> Result<Vec<(SchemaRef, Vec<RecordBatch>)>, QueryError> {
     let statements = DFParser::parse_sql(sql).map_err(|e| QueryError::Sql(e.to_string()))?;
     let mut out = Vec::new();
+    if access == Access::ReadOnly {
+        let mut plans = Vec::new();
+        for stmt in statements {
+            let plan = ctx.state().statement_to_plan(stmt).await?;
+            read_only_options()
+                .verify_plan(&plan)
+                .map_err(|e| QueryError::ReadOnly(format!("{READ_ONLY} ({})", e.find_root())))?;
+            plans.push(plan);
+        }
+        for plan in plans {
+            out.push(collect(ctx, plan).await?);
+        }
+        return Ok(out);
+    }
     for stmt in statements {
         let plan = ctx.state().statement_to_plan(stmt).await?;
-        let df = ctx.execute_logical_plan(plan).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        out.push((schema, batches));
+        out.push(collect(ctx, plan).await?);
     }
     Ok(out)
+}
+
+async fn collect(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
+    let df = ctx.execute_logical_plan(plan).await?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    Ok((schema, batches))
 }

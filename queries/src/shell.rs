@@ -5,7 +5,7 @@ use datafusion::prelude::SessionContext;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
 
-use crate::{run_sql, write_batches, Format, QueryError};
+use crate::{run_sql, write_batches, Access, Format, QueryError};
 
 fn history_path() -> Option<std::path::PathBuf> {
     std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".wangjian_history"))
@@ -73,7 +73,7 @@ pub async fn run_shell(ctx: &SessionContext) -> Result<(), QueryError> {
                 if t.ends_with(';') {
                     let sql = std::mem::take(&mut buf);
                     let _ = rl.add_history_entry(sql.trim());
-                    match run_sql(ctx, &sql).await {
+                    match run_sql(ctx, &sql, Access::ReadOnly).await {
                         Ok(results) => {
                             for (schema, batches) in results {
                                 let _ = write_batches(

@@ -25,6 +25,14 @@ pub fn tier_color(tier: &str) -> RGBColor {
     }
 }
 
+/// The fill of a cell without a value.
+pub const NO_DATA: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+
+/// A risk index as printed: one decimal, or "—" when it is NULL.
+pub fn index_text(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), |v| format!("{v:.1}"))
+}
+
 /// Continuous colour for a risk index (35 .. 65) on the same scale.
 pub fn risk_color(x: f64) -> RGBColor {
     const STOPS: [(f64, (u8, u8, u8)); 5] = [
@@ -60,13 +68,13 @@ pub fn ranking<DB: DrawingBackend>(
     let n = rows.len().max(1);
     let lo = rows
         .iter()
-        .map(|r| r.risk_index)
+        .filter_map(|r| r.risk_index)
         .fold(40.0_f64, f64::min)
         .floor()
         - 2.0;
     let hi = rows
         .iter()
-        .map(|r| r.risk_index)
+        .filter_map(|r| r.risk_index)
         .fold(60.0_f64, f64::max)
         .ceil()
         + 2.0;
@@ -109,22 +117,25 @@ pub fn ranking<DB: DrawingBackend>(
         .axis_desc_style((f, 14))
         .draw()
         .map_err(e)?;
-    c.draw_series(rows.iter().enumerate().map(|(i, r)| {
+    c.draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
         let y = (n - 1 - i) as f64;
-        Rectangle::new(
+        Some(Rectangle::new(
             [
                 (lo, SegmentValue::Exact(y + 0.15)),
-                (r.risk_index, SegmentValue::Exact(y + 0.85)),
+                (r.risk_index?, SegmentValue::Exact(y + 0.85)),
             ],
             tier_color(&r.tier).filled(),
-        )
+        ))
     }))
     .map_err(e)?;
     c.draw_series(rows.iter().enumerate().map(|(i, r)| {
         let y = (n - 1 - i) as f64;
         Text::new(
-            format!("{:.1} {}", r.risk_index, l.tier(&r.tier)),
-            (r.risk_index + 0.3, SegmentValue::Exact(y + 0.8)),
+            format!("{} {}", index_text(r.risk_index), l.tier(&r.tier)),
+            (
+                r.risk_index.unwrap_or(lo) + 0.3,
+                SegmentValue::Exact(y + 0.8),
+            ),
             (f, 11).into_font().color(&DARK),
         )
     }))
@@ -212,7 +223,7 @@ pub fn tile_map<DB: DrawingBackend>(
                 (f, 13).into_font().color(&DARK),
             ),
             Text::new(
-                format!("{idx:.1} {}", l.tier(&tier)),
+                format!("{} {}", index_text(idx), l.tier(&tier)),
                 (x + 0.1, y + 0.75),
                 (f, 11).into_font().color(&DARK),
             ),
@@ -234,7 +245,7 @@ pub fn trend<DB: DrawingBackend>(
     let f = l.font();
     let leaders: Vec<_> = d.risk_of(q).into_iter().take(top).collect();
     let nq = d.quarters.len().max(1);
-    let vals: Vec<f64> = d.risk.iter().map(|r| r.risk_index).collect();
+    let vals: Vec<f64> = d.risk.iter().filter_map(|r| r.risk_index).collect();
     let lo = vals.iter().copied().fold(45.0_f64, f64::min).floor() - 1.0;
     let hi = vals.iter().copied().fold(55.0_f64, f64::max).ceil() + 1.0;
     let mut c = ChartBuilder::on(area)
@@ -277,7 +288,8 @@ pub fn trend<DB: DrawingBackend>(
                 d.quarters
                     .iter()
                     .position(|x| *x == r.quarter)
-                    .map(|i| (i as f64, r.risk_index))
+                    .zip(r.risk_index)
+                    .map(|(i, x)| (i as f64, x))
             })
             .collect();
         c.draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
@@ -359,7 +371,7 @@ pub fn heat_map<DB: DrawingBackend>(
                     let x = d.quarters.iter().position(|x| *x == r.quarter)? as f64;
                     Some(Rectangle::new(
                         [(x, y), (x + 1.0, y + 1.0)],
-                        risk_color(r.risk_index).filled(),
+                        r.risk_index.map_or(NO_DATA, risk_color).filled(),
                     ))
                 }),
         )

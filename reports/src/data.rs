@@ -25,7 +25,8 @@ pub struct Risk {
     pub quarter: String,
     pub region_code: String,
     pub region_name: String,
-    pub risk_index: f64,
+    /// NULL when the index could not be computed: drawn as "—", never as 50.
+    pub risk_index: Option<f64>,
     pub rank: i64,
     pub tier: String,
     pub rank_change: Option<i64>,
@@ -160,7 +161,7 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
                 quarter: c.s("quarter", i)?,
                 region_code: c.s("region_code", i)?,
                 region_name: c.s("region_name", i)?,
-                risk_index: c.f("risk_index", i)?.unwrap_or(50.0),
+                risk_index: c.f("risk_index", i)?,
                 rank: c.i("rank", i)?.unwrap_or(0),
                 tier: c.s("tier", i)?,
                 rank_change: c.i("rank_change", i)?,

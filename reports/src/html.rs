@@ -159,12 +159,12 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
             None => "新".into(),
         };
         h.push_str(&format!(
-            "<tr data-region=\"{}\"><td>{}</td><td class=\"name\">{}</td><td data-value=\"{:.6}\">{:.1}</td><td><span class=\"tier tier-{t}\">{t}</span></td><td>{change}</td></tr>\n",
+            "<tr data-region=\"{}\"><td>{}</td><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td><span class=\"tier tier-{t}\">{t}</span></td><td>{change}</td></tr>\n",
             esc(&r.region_code),
             r.rank,
             esc(&r.region_name),
-            r.risk_index,
-            r.risk_index,
+            r.risk_index.map_or(String::new(), |v| format!("{v:.6}")),
+            crate::charts::index_text(r.risk_index),
             t = esc(&r.tier)
         ));
     }
@@ -267,4 +267,35 @@ fn figure(c: &Chart) -> String {
         esc(&c.title),
         esc(&c.guide)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data::{Data, Risk};
+
+    #[test]
+    fn a_null_risk_index_is_shown_as_a_dash_never_as_50() {
+        let d = Data {
+            quarters: vec!["2025Q3".into()],
+            risk: vec![Risk {
+                quarter: "2025Q3".into(),
+                region_code: "110000".into(),
+                region_name: "北京市".into(),
+                risk_index: None,
+                rank: 1,
+                tier: "一般".into(),
+                rank_change: None,
+            }],
+            ..Default::default()
+        };
+        let page = super::page(&d, "2025Q3", &[], &[]);
+        let row = page
+            .lines()
+            .find(|l| l.starts_with("<tr data-region=\"110000\""))
+            .expect("the province's row");
+        assert!(row.contains("<td data-value=\"\">—</td>"), "{row}");
+        assert!(!row.contains("50.0"), "{row}");
+        assert_eq!(crate::charts::index_text(None), "—");
+        assert_eq!(crate::charts::index_text(Some(61.04)), "61.0");
+    }
 }

@@ -172,6 +172,14 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Fn(&str)) -> Result<Truth
     if !(opts.scale > 0.0 && opts.scale <= 10.0) {
         return Err(GenerateError::Usage("--scale must be in (0, 10]".into()));
     }
+    // Never over files wangjian did not write, nor beside an earlier
+    // generation (its stale files would be loaded with the new ones).
+    if std::fs::read_dir(&opts.out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(GenerateError::Usage(format!(
+            "--out {}: the folder is not empty; generate writes into a new or empty folder",
+            opts.out.display()
+        )));
+    }
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
     let root = Rng::new(opts.seed);
     let mut rng = root.fork(1);

@@ -47,13 +47,13 @@ fn idx(src: &Source, name: &str) -> usize {
         .expect("known column")
 }
 
-fn open_batches(
+pub(super) fn open_batches(
     path: &Path,
     projection: Option<&[usize]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>, IngestError> {
     let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let b = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| IngestError::Staging(e.to_string()))?;
+        .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
     let b = match projection {
         Some(p) => {
             let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
@@ -63,10 +63,10 @@ fn open_batches(
     };
     b.with_batch_size(8192)
         .build()
-        .map_err(|e| IngestError::Staging(e.to_string()))
+        .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))
 }
 
-fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {
+pub(super) fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {
     let c = cast(a, &DataType::Utf8).map_err(|e| IngestError::Staging(e.to_string()))?;
     Ok(c.as_string::<i32>().clone())
 }
@@ -89,7 +89,8 @@ fn best_in_run(src: &Source, staged: &[Staged]) -> Result<HashMap<u128, Rank>, I
     for s in staged {
         let Some(path) = &s.data else { continue };
         for batch in open_batches(path, Some(&proj))? {
-            let batch = batch.map_err(|e| IngestError::Staging(e.to_string()))?;
+            let batch =
+                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
             let keys = strings(batch.column(0))?;
             let ts = micros(batch.column(1))?;
             let rows = batch.column(2).as_primitive::<Int64Type>();
@@ -182,7 +183,8 @@ fn decide(
         let Some(path) = &s.data else { continue };
         let mut unknown_platform = 0u64;
         for batch in open_batches(path, None)? {
-            let batch = batch.map_err(|e| IngestError::Staging(e.to_string()))?;
+            let batch =
+                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
             let keys = strings(batch.column(ki))?;
             let ts = micros(batch.column(ui))?;
             let rows = batch.column(ri).as_primitive::<Int64Type>();
@@ -251,11 +253,13 @@ fn decide(
         updates: None,
     };
     if let Some(w) = ins_w {
-        w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
+        w.close()
+            .map_err(|e| IngestError::Staging(format!("{}: {e}", ins_path.display())))?;
         out.inserts = Some(ins_path);
     }
     if let Some(w) = upd_w {
-        w.close().map_err(|e| IngestError::Staging(e.to_string()))?;
+        w.close()
+            .map_err(|e| IngestError::Staging(format!("{}: {e}", upd_path.display())))?;
         out.updates = Some(upd_path);
     }
     Ok(out)
@@ -263,6 +267,17 @@ fn decide(
 
 /// Appends the rows of Parquet files to a table (creating it on first use).
 pub async fn append_parquet(
+    lake: &Lake,
+    name: &str,
+    files: &[PathBuf],
+    partition: Option<&str>,
+) -> Result<u64, IngestError> {
+    append_inner(lake, name, files, partition)
+        .await
+        .map_err(|e| e.in_table(name))
+}
+
+async fn append_inner(
     lake: &Lake,
     name: &str,
     files: &[PathBuf],
@@ -330,6 +345,18 @@ async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, In
 
 /// Commits one source. Returns the table's new version when anything was written.
 pub async fn commit_source(
+    lake: &Lake,
+    src: &'static Source,
+    staged: &mut [Staged],
+    known_platforms: Option<&HashSet<String>>,
+    dir: &Path,
+) -> Result<Option<u64>, IngestError> {
+    commit_inner(lake, src, staged, known_platforms, dir)
+        .await
+        .map_err(|e| e.in_table(src.name))
+}
+
+async fn commit_inner(
     lake: &Lake,
     src: &'static Source,
     staged: &mut [Staged],

@@ -4,6 +4,7 @@
 mod commit;
 mod files;
 mod load_tables;
+mod quarantine;
 mod report;
 mod stage;
 
@@ -16,7 +17,7 @@ use chrono::NaiveDateTime;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use wangjian_lake::{Lake, LakeError, TableEntry};
+use wangjian_lake::{Lake, LakeError, TableEntry, TableKind};
 
 pub use load_tables::{load_issues_columns, load_runs_columns};
 pub use report::{FileReport, RunReport};
@@ -98,11 +99,7 @@ pub async fn ingest(
     }
     let secret = crate::secret::load_secret(lake.root())?;
     let started = now_local();
-    let run = format!(
-        "{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    );
+    let run = Lake::run_name();
     let dir = lake.staging_dir(&run);
     std::fs::create_dir_all(&dir).map_err(|e| IngestError::io(&dir, e))?;
 
@@ -165,7 +162,7 @@ pub async fn ingest(
                 src.name.to_string(),
                 TableEntry {
                     version: v,
-                    kind: "source".into(),
+                    kind: TableKind::Source,
                 },
             );
         }
@@ -179,18 +176,21 @@ pub async fn ingest(
         .flatten()
         .map(|s| s.report.clone())
         .collect();
-    let quarantine: Vec<PathBuf> = staged
+    let refused: Vec<PathBuf> = staged
         .values()
         .flatten()
         .filter_map(|s| s.quarantine.clone())
         .collect();
-    if !quarantine.is_empty() {
-        let v = commit::append_parquet(lake, "quarantine", &quarantine, None).await?;
+    let new = quarantine::new_refusals(lake, &refused, &dir)
+        .await
+        .map_err(|e| e.in_table("quarantine"))?;
+    if let Some(new) = new {
+        let v = commit::append_parquet(lake, "quarantine", &[new], None).await?;
         changed.insert(
             "quarantine".into(),
             TableEntry {
                 version: v,
-                kind: "load".into(),
+                kind: TableKind::Load,
             },
         );
     }
@@ -201,7 +201,7 @@ pub async fn ingest(
         "load_runs".into(),
         TableEntry {
             version: v,
-            kind: "load".into(),
+            kind: TableKind::Load,
         },
     );
     if let Some(f) = issues_file {
@@ -210,7 +210,7 @@ pub async fn ingest(
             "load_issues".into(),
             TableEntry {
                 version: v,
-                kind: "load".into(),
+                kind: TableKind::Load,
             },
         );
     }
@@ -227,7 +227,7 @@ pub async fn ingest(
                 src.name.to_string(),
                 TableEntry {
                     version: v,
-                    kind: "source".into(),
+                    kind: TableKind::Source,
                 },
             );
         }
@@ -239,7 +239,7 @@ pub async fn ingest(
                 name.to_string(),
                 TableEntry {
                     version: v,
-                    kind: "reference".into(),
+                    kind: TableKind::Reference,
                 },
             );
         }

@@ -10,6 +10,10 @@ use serde_json::Value;
 
 use super::{FileInfo, RawRecord, ReadError, RecordReader};
 
+/// No source has more than a few dozen columns; a file with thousands of
+/// keys would make every row that wide.
+const MAX_KEYS: usize = 1024;
+
 pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
     let open = || -> Result<Lines<BufReader<File>>, ReadError> {
         let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
@@ -26,6 +30,11 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
                 if seen.insert(k.clone()) {
                     headers.push(k.clone());
                 }
+            }
+            if headers.len() > MAX_KEYS {
+                return Err(ReadError::new(format!(
+                    "more than {MAX_KEYS} distinct keys: not an extract of sources.md"
+                )));
             }
         }
     }

@@ -1,0 +1,36 @@
+//! Compiles `queries/*.sql` and `queries/risk_weights.csv` into the crate, so
+//! that an installed binary carries its SQL (`--queries DIR` still overrides).
+
+use std::path::Path;
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .expect("the queries folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let mut code = String::from(
+        "/// The query files, in name order.\npub const FILES: &[(&str, &str)] = &[\n",
+    );
+    for f in &files {
+        let path = dir.join(f);
+        println!("cargo:rerun-if-changed={}", path.display());
+        code.push_str(&format!(
+            "    ({f:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    let weights = dir.join("risk_weights.csv");
+    println!("cargo:rerun-if-changed={}", weights.display());
+    println!("cargo:rerun-if-changed={}", dir.display());
+    code.push_str(&format!(
+        "/// The composite index weights.\npub const WEIGHTS: &str = include_str!({:?});\n",
+        weights.display().to_string()
+    ));
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
+    std::fs::write(out, code).expect("write builtin.rs");
+}
