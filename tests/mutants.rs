@@ -224,10 +224,8 @@ fn parquet_bytes(batch: arrow::array::RecordBatch) -> Vec<u8> {
 fn wrong_schema_parquet(i: usize) -> Vec<u8> {
     use arrow::array::{Int64Array, ListArray};
     use arrow::datatypes::Int32Type;
-    let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
-        Some(vec![Some(1), Some(2)]),
-        None,
-    ]);
+    let list =
+        ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), Some(2)]), None]);
     let ids = Int64Array::from(vec![i as i64, 2]);
     let batch = arrow::array::RecordBatch::try_from_iter(vec![
         ("record_id", Arc::new(ids) as arrow::array::ArrayRef),
@@ -416,7 +414,10 @@ fn every_reader_survives_hundreds_of_damaged_files() {
         let err = String::from_utf8_lossy(&o.stderr);
         let code = o.status.code();
         if !matches!(code, Some(0) | Some(3)) {
-            failures.push(format!("{}: exit {:?} (a signal or a failure)\n{err}", reader.name, o.status));
+            failures.push(format!(
+                "{}: exit {:?} (a signal or a failure)\n{err}",
+                reader.name, o.status
+            ));
             continue;
         }
         if err.contains("panicked") || err.contains("internal error") {
@@ -427,7 +428,11 @@ fn every_reader_survives_hundreds_of_damaged_files() {
             "SELECT file, status, message, rows_read, loaded, superseded, quarantined FROM load_runs WHERE file LIKE '{like}'"
         ));
         if rows.len() != MUTANTS {
-            failures.push(format!("{}: {} of {MUTANTS} files reported", reader.name, rows.len()));
+            failures.push(format!(
+                "{}: {} of {MUTANTS} files reported",
+                reader.name,
+                rows.len()
+            ));
         }
         for r in &rows {
             let file = r["file"].as_str().unwrap_or_default();
@@ -448,7 +453,9 @@ fn every_reader_survives_hundreds_of_damaged_files() {
             "{}: {} files, {rejected} rejected, {} read",
             reader.name,
             rows.len(),
-            rows.iter().map(|r| r["rows_read"].as_i64().unwrap_or(0)).sum::<i64>()
+            rows.iter()
+                .map(|r| r["rows_read"].as_i64().unwrap_or(0))
+                .sum::<i64>()
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
