@@ -176,7 +176,7 @@ fn xlsx_mutant(base: &[u8], i: usize, r: &mut Rng) -> Vec<u8> {
                         return (n.clone(), b.clone());
                     }
                     let text = String::from_utf8_lossy(b).into_owned();
-                    let extra = if (i / 5) % 2 == 0 {
+                    let extra = if (i / 5).is_multiple_of(2) {
                         "<row r=\"1048576\"><c r=\"XFD1048576\" t=\"inlineStr\"><is><t>far</t></is></c></row>".to_string()
                     } else {
                         "<row>".repeat(20_000)
@@ -256,12 +256,15 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Makes mutant `i` with the reader's generator.
+type MakeMutant = dyn Fn(usize, &mut Rng) -> Vec<u8>;
+
 struct Reader {
     /// Folder name of this reader's mutants.
     name: &'static str,
     source: &'static str,
     ext: &'static str,
-    make: Box<dyn Fn(usize, &mut Rng) -> Vec<u8>>,
+    make: Box<MakeMutant>,
 }
 
 fn readers() -> Vec<Reader> {
@@ -300,7 +303,7 @@ fn readers() -> Vec<Reader> {
             source: "sampling",
             ext: "csv.gz",
             make: Box::new(move |i, r| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     damage(&csv_gz, i / 2, r)
                 } else {
                     gz(&damage(&gz_plain, i / 2, r))

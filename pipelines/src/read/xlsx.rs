@@ -110,10 +110,9 @@ fn produce(path: &PathBuf, tx: &SyncSender<Msg>) {
                 Grouped::Row(r) => batch.push(r),
             }
         }
-        if batch.len() >= ROWS_PER_MESSAGE || (finished && !batch.is_empty()) {
-            if tx.send(Msg::Rows(Ok(std::mem::take(&mut batch)))).is_err() {
-                return;
-            }
+        let full = batch.len() >= ROWS_PER_MESSAGE || (finished && !batch.is_empty());
+        if full && tx.send(Msg::Rows(Ok(std::mem::take(&mut batch)))).is_err() {
+            return;
         }
         if finished {
             if rows.header.is_none() {
