@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use wangjian_contract::Quarter;
+use wangjian_generate::{GenerateError, GenerateOptions};
 use wangjian_lake::Lake;
-use wangjian_pipelines::generate::{GenerateError, GenerateOptions, Quarter};
 use wangjian_pipelines::{IngestError, IngestOptions};
 use wangjian_queries::{Access, Format, QuerySet};
 
@@ -343,9 +344,8 @@ fn parse_quarter_text(s: &str) -> Result<String, String> {
 fn generate(opts: &GenerateOptions) -> Result<()> {
     let bar = indicatif::ProgressBar::new_spinner();
     let started = std::time::Instant::now();
-    let truth = wangjian_pipelines::generate::generate(opts, &|step| {
-        bar.set_message(format!("generating {step}"))
-    })?;
+    let truth =
+        wangjian_generate::generate(opts, &|step| bar.set_message(format!("generating {step}")))?;
     bar.finish_and_clear();
     let rows: u64 = truth.sources.values().map(|s| s.rows).sum();
     let secs = started.elapsed().as_secs_f64();

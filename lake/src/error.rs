@@ -20,6 +20,11 @@ pub enum LakeError {
         table: String,
         source: Box<deltalake::DeltaTableError>,
     },
+    #[error("table {table}: {source}")]
+    Query {
+        table: String,
+        source: Box<datafusion::error::DataFusionError>,
+    },
     #[error(transparent)]
     DataFusion(Box<datafusion::error::DataFusionError>),
 }
@@ -33,6 +38,13 @@ impl LakeError {
     }
     pub fn delta(table: &str, source: deltalake::DeltaTableError) -> Self {
         LakeError::Delta {
+            table: table.to_string(),
+            source: Box::new(source),
+        }
+    }
+    /// A query error while reading or writing `table`.
+    pub fn in_table(table: &str, source: datafusion::error::DataFusionError) -> Self {
+        LakeError::Query {
             table: table.to_string(),
             source: Box::new(source),
         }

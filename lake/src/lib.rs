@@ -9,10 +9,13 @@
 //! restores those tables to the pinned version (a Delta `RESTORE` commit)
 //! before it writes, and removes tables that no published run ever created.
 
+mod append;
 mod catalog;
 mod error;
+mod fault;
 mod lock;
 mod owner;
+mod scan;
 mod session;
 mod tables;
 mod write;
@@ -21,7 +24,8 @@ pub use catalog::{Catalog, TableEntry, TableKind};
 pub use error::LakeError;
 pub use lock::WriterLock;
 pub use owner::{LAKE_MARKER, TABLE_MARKER};
-pub use session::register_all;
+pub use scan::At;
+pub use session::{lake_session, register_all};
 
 use std::path::{Path, PathBuf};
 

@@ -23,3 +23,22 @@ pub async fn register_all(lake: &Lake, ctx: &SessionContext) -> Result<Vec<Strin
     }
     Ok(names)
 }
+
+/// A DataFusion session for the lake's own reads and writes: plain `Utf8`
+/// strings, so that staged Parquet files match the table schemas, and one
+/// partition, so that a write's memory stays bounded.
+pub fn lake_session() -> SessionContext {
+    let overrides: std::collections::HashMap<String, String> = [
+        (
+            "datafusion.execution.parquet.schema_force_view_types",
+            "false",
+        ),
+        ("datafusion.execution.target_partitions", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    deltalake::delta_datafusion::DeltaSessionContext::new_with_session_overrides(&overrides)
+        .map(SessionContext::from)
+        .unwrap_or_else(|_| deltalake::delta_datafusion::DeltaSessionContext::new().into())
+}

@@ -29,6 +29,7 @@ impl Lake {
             .with_schema_mode(SchemaMode::Overwrite)
             .await
             .map_err(|e| LakeError::delta(name, e))?;
+        crate::fault::after_commit();
         Ok(table.version().unwrap_or(0))
     }
 }
@@ -50,6 +51,7 @@ impl Lake {
             write = write.with_partition_columns([p]);
         }
         let table = write.await.map_err(|e| LakeError::delta(name, e))?;
+        crate::fault::after_commit();
         Ok(table.version().unwrap_or(0))
     }
 }

@@ -1,6 +1,6 @@
 //! The data dictionary of the tables ingest writes, generated from the specs.
 
-use crate::spec::{Kind, SOURCES};
+use wangjian_contract::sources::{Kind, SOURCES};
 
 /// (table, column, meaning)
 pub type ColumnDoc = (String, String, String);

@@ -4,14 +4,11 @@
 pub mod batch;
 pub mod docs;
 mod error;
-pub mod generate;
 pub mod ingest;
 pub mod outcome;
 pub mod read;
-pub mod reference;
 pub mod schema;
 pub mod secret;
-pub mod spec;
 pub mod validate;
 pub mod values;
 

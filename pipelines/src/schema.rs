@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use crate::spec::{Kind, Source};
+use wangjian_contract::sources::{Kind, Source};
 
 /// Value types of lake columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,10 +9,11 @@ use chrono::NaiveDateTime;
 use crate::batch::V;
 use crate::outcome::{Issue, Reason};
 use crate::read::RawRecord;
-use crate::reference::Reference;
 use crate::schema::business_columns;
-use crate::spec::{Column, Kind, Source};
-use crate::values::{date, money, pii, text, uscc};
+use crate::values::{date, money, pii, text};
+use wangjian_contract::reference::Reference;
+use wangjian_contract::sources::{Column, Kind, Source};
+use wangjian_contract::uscc;
 
 /// How a file's header maps onto a source.
 #[derive(Debug, Clone)]
@@ -216,7 +217,8 @@ impl<'a> Validator<'a> {
                 .and_then(|r| self.reference.province_of(r))
                 .map(str::to_string);
             values[self.out_index["province_code"]] = prov.map(V::S).unwrap_or(V::Null);
-            values[self.out_index["quarter"]] = V::S(date::quarter_of(ev.date()));
+            values[self.out_index["quarter"]] =
+                V::S(wangjian_contract::Quarter::of(ev.date()).label());
         }
         let ui = self.out_index["updated_at"];
         let version = match values[ui].as_ts() {

@@ -14,24 +14,20 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMicrosecondType};
-use datafusion::prelude::{col, ParquetReadOptions};
-use deltalake::protocol::SaveMode;
-use deltalake::DeltaTable;
 use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
-use wangjian_lake::{Lake, LakeError};
+use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::stage::{writer_props, Staged};
 use crate::schema::{lake_columns, schema_of, staging_columns};
-use crate::spec::Source;
 use crate::IngestError;
+use wangjian_contract::sources::Source;
 
 fn key_hash(k: &str) -> u128 {
     xxh3_128(k.as_bytes())
@@ -112,24 +108,17 @@ fn best_in_run(src: &Source, staged: &[Staged]) -> Result<HashMap<u128, Rank>, I
 
 /// Pass 2: the held version (micros, content hash) of the run's keys.
 async fn held_versions(
-    table: Option<&DeltaTable>,
+    lake: &Lake,
     src: &Source,
     best: &HashMap<u128, Rank>,
 ) -> Result<HashMap<u128, (i64, u64)>, IngestError> {
     let mut held = HashMap::new();
-    let Some(table) = table else { return Ok(held) };
-    let ctx = super::session();
-    table
-        .update_datafusion_session(&ctx.state())
-        .map_err(|e| LakeError::delta(src.name, e))?;
-    let provider = table.table_provider().await.map_err(LakeError::df)?;
-    let df = ctx
-        .read_table(provider)
-        .and_then(|df| df.select_columns(&[src.key, "updated_at", "_hash"]))
-        .map_err(LakeError::df)?;
-    let mut stream = df.execute_stream().await.map_err(LakeError::df)?;
+    let cols = [src.key, "updated_at", "_hash"];
+    let Some(mut stream) = lake.scan(src.name, At::Published, &cols).await? else {
+        return Ok(held);
+    };
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(LakeError::df)?;
+        let batch = batch.map_err(|e| LakeError::in_table(src.name, e))?;
         let keys = strings(batch.column(0))?;
         let ts = micros(batch.column(1))?;
         let hashes = strings(batch.column(2))?;
@@ -272,75 +261,17 @@ pub async fn append_parquet(
     files: &[PathBuf],
     partition: Option<&str>,
 ) -> Result<u64, IngestError> {
-    append_inner(lake, name, files, partition)
-        .await
-        .map_err(|e| e.in_table(name))
-}
-
-async fn append_inner(
-    lake: &Lake,
-    name: &str,
-    files: &[PathBuf],
-    partition: Option<&str>,
-) -> Result<u64, IngestError> {
-    let table = lake.table_for_write(name).await?;
-    let ctx = super::session();
-    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let df = ctx
-        .read_parquet(paths, ParquetReadOptions::default())
-        .await
-        .map_err(LakeError::df)?;
-    let mut write = table
-        .write(Vec::<RecordBatch>::new())
-        .with_input_plan(df.logical_plan().clone())
-        .with_session_state(Arc::new(ctx.state()))
-        .with_save_mode(SaveMode::Append)
-        // Files of at most 64 MiB: the writer holds a file's data until it closes it.
-        .with_target_file_size(std::num::NonZeroU64::new(64 << 20))
-        .with_writer_properties(writer_props());
-    if let Some(p) = partition {
-        write = write.with_partition_columns([p]);
-    }
-    let table = write.await.map_err(|e| LakeError::delta(name, e))?;
-    super::fault_point();
-    Ok(table.version().unwrap_or(0))
+    Ok(lake
+        .append_parquet(name, files, partition, writer_props())
+        .await?)
 }
 
 /// Replaces changed records through a Delta MERGE on the key.
 async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, IngestError> {
-    let table = lake.table_for_write(src.name).await?;
-    let ctx = super::session();
-    let df = ctx
-        .read_parquet(file.display().to_string(), ParquetReadOptions::default())
-        .await
-        .map_err(LakeError::df)?;
     let cols: Vec<&'static str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
-    let on = col(format!("target.{}", src.key)).eq(col(format!("source.{}", src.key)));
-    let (table, _metrics) = table
-        .merge(df, on)
-        .with_source_alias("source")
-        .with_target_alias("target")
-        .with_session_state(Arc::new(ctx.state()))
-        .with_writer_properties(writer_props())
-        .when_matched_update(|mut u| {
-            for c in &cols {
-                u = u.update(*c, col(format!("source.{c}")));
-            }
-            u
-        })
-        .and_then(|m| {
-            m.when_not_matched_insert(|mut ins| {
-                for c in &cols {
-                    ins = ins.set(*c, col(format!("source.{c}")));
-                }
-                ins
-            })
-        })
-        .map_err(|e| LakeError::delta(src.name, e))?
-        .await
-        .map_err(|e| LakeError::delta(src.name, e))?;
-    super::fault_point();
-    Ok(table.version().unwrap_or(0))
+    Ok(lake
+        .merge_parquet(src.name, file, src.key, &cols, writer_props())
+        .await?)
 }
 
 /// Commits one source. Returns the table's new version when anything was written.
@@ -364,9 +295,7 @@ async fn commit_inner(
     dir: &Path,
 ) -> Result<Option<u64>, IngestError> {
     let best = best_in_run(src, staged)?;
-    let table = lake.published_table(src.name).await?;
-    let held = held_versions(table.as_ref(), src, &best).await?;
-    drop(table);
+    let held = held_versions(lake, src, &best).await?;
     let out =
         tokio::task::block_in_place(|| decide(src, staged, &best, &held, known_platforms, dir))?;
     drop(best);

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::spec::{source, Source};
 use crate::IngestError;
+use wangjian_contract::sources::{source, Source};
 
 /// The files of each source, in the byte order of their paths.
 pub fn collect(

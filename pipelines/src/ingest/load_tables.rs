@@ -9,9 +9,9 @@ use parquet::arrow::ArrowWriter;
 use super::report::FileReport;
 use super::stage::writer_props;
 use crate::batch::{RowsBuilder, V};
-use crate::reference::FILES;
 use crate::schema::OutType;
 use crate::IngestError;
+use wangjian_contract::reference::FILES;
 
 pub fn load_runs_columns() -> Vec<(&'static str, OutType)> {
     vec![

@@ -14,17 +14,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::{Array, AsArray};
 use chrono::NaiveDateTime;
-use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use wangjian_lake::{Lake, LakeError, TableEntry, TableKind};
+use wangjian_lake::{At, Lake, LakeError, TableEntry, TableKind};
 
 pub use load_tables::{load_issues_columns, load_runs_columns};
 pub use report::{FileReport, RunReport};
 
-use crate::spec::{source, Source, SOURCES};
 use crate::IngestError;
 use stage::{stage_file, StageCtx, Staged};
+use wangjian_contract::sources::{source, Source, SOURCES};
 
 /// What to ingest and how.
 #[derive(Debug, Clone, Default)]
@@ -33,39 +32,6 @@ pub struct IngestOptions {
     pub source: Option<String>,
     /// Show a progress bar on stderr.
     pub progress: bool,
-}
-
-/// A DataFusion session for the lake's own reads and writes: plain `Utf8`
-/// strings, so that staged Parquet files match the table schemas.
-pub(crate) fn session() -> SessionContext {
-    let overrides: std::collections::HashMap<String, String> = [
-        (
-            "datafusion.execution.parquet.schema_force_view_types",
-            "false",
-        ),
-        ("datafusion.execution.target_partitions", "1"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    deltalake::delta_datafusion::DeltaSessionContext::new_with_session_overrides(&overrides)
-        .map(SessionContext::from)
-        .unwrap_or_else(|_| deltalake::delta_datafusion::DeltaSessionContext::new().into())
-}
-
-static COMMITS: AtomicU64 = AtomicU64::new(0);
-
-/// Fault injection for the tests that kill a run between two table commits:
-/// with `WANGJIAN_FAULT_AFTER_COMMITS=N` the process aborts right after its
-/// N-th Delta commit, as a `kill -9` would end it.
-pub(crate) fn fault_point() {
-    let n = COMMITS.fetch_add(1, Ordering::SeqCst) + 1;
-    if let Ok(v) = std::env::var("WANGJIAN_FAULT_AFTER_COMMITS") {
-        if v.parse::<u64>().ok() == Some(n) {
-            eprintln!("fault injection: aborting after commit {n}");
-            std::process::abort();
-        }
-    }
 }
 
 fn now_local() -> NaiveDateTime {
@@ -222,7 +188,6 @@ pub async fn ingest(
             let v = lake
                 .create_empty(src.name, schema, src.is_event().then_some("quarter"))
                 .await?;
-            fault_point();
             changed.insert(
                 src.name.to_string(),
                 TableEntry {
@@ -261,30 +226,15 @@ async fn platform_ids(
     changed: &BTreeMap<String, TableEntry>,
 ) -> Result<HashSet<String>, IngestError> {
     let mut ids = HashSet::new();
-    let table = match changed.get("platforms") {
-        Some(e) => {
-            let url = lake.table_url("platforms")?;
-            Some(
-                deltalake::open_table_with_version(url, e.version)
-                    .await
-                    .map_err(|e| LakeError::delta("platforms", e))?,
-            )
-        }
-        None => lake.published_table("platforms").await?,
+    let at = match changed.get("platforms") {
+        Some(e) => At::Version(e.version),
+        None => At::Published,
     };
-    let Some(table) = table else { return Ok(ids) };
-    let ctx = session();
-    table
-        .update_datafusion_session(&ctx.state())
-        .map_err(|e| LakeError::delta("platforms", e))?;
-    let provider = table.table_provider().await.map_err(LakeError::df)?;
-    let df = ctx
-        .read_table(provider)
-        .and_then(|df| df.select_columns(&["platform_id"]))
-        .map_err(LakeError::df)?;
-    let mut stream = df.execute_stream().await.map_err(LakeError::df)?;
+    let Some(mut stream) = lake.scan("platforms", at, &["platform_id"]).await? else {
+        return Ok(ids);
+    };
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(LakeError::df)?;
+        let batch = batch.map_err(|e| LakeError::in_table("platforms", e))?;
         let c = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
             .map_err(|e| IngestError::Staging(e.to_string()))?;
         let c = c.as_string::<i32>();

@@ -13,7 +13,7 @@ use arrow::compute::filter_record_batch;
 use arrow::datatypes::Int64Type;
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
-use wangjian_lake::{Lake, LakeError};
+use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::commit::{open_batches, strings};
@@ -60,21 +60,11 @@ fn keys(batch: &arrow::array::RecordBatch, cols: [usize; 4]) -> Result<Vec<u128>
 /// The refusals the lake already holds.
 async fn held(lake: &Lake) -> Result<HashSet<u128>, IngestError> {
     let mut set = HashSet::new();
-    let Some(table) = lake.published_table("quarantine").await? else {
+    let Some(mut stream) = lake.scan("quarantine", At::Published, &IDENTITY).await? else {
         return Ok(set);
     };
-    let ctx = super::session();
-    table
-        .update_datafusion_session(&ctx.state())
-        .map_err(|e| LakeError::delta("quarantine", e))?;
-    let provider = table.table_provider().await.map_err(LakeError::df)?;
-    let df = ctx
-        .read_table(provider)
-        .and_then(|df| df.select_columns(&IDENTITY))
-        .map_err(LakeError::df)?;
-    let mut stream = df.execute_stream().await.map_err(LakeError::df)?;
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(LakeError::df)?;
+        let batch = batch.map_err(|e| LakeError::in_table("quarantine", e))?;
         set.extend(keys(&batch, [0, 1, 2, 3])?);
     }
     Ok(set)

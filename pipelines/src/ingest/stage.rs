@@ -20,8 +20,8 @@ use crate::batch::{RowsBuilder, V};
 use crate::outcome::Issue;
 use crate::read::{self, RawRecord, ReadError};
 use crate::schema::{quarantine_columns, staging_columns};
-use crate::spec::Source;
 use crate::validate::{map_headers, Validator};
+use wangjian_contract::sources::Source;
 
 const BATCH: usize = 8192;
 

@@ -209,12 +209,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// `YYYYQn` of a local date.
-pub fn quarter_of(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}Q{}", d.year(), (d.month() - 1) / 3 + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,13 +299,5 @@ mod tests {
         ] {
             assert_eq!(parse_datetime(s), None, "{s}");
         }
-    }
-
-    #[test]
-    fn quarters() {
-        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(quarter_of(d("2025-03-31")), "2025Q1");
-        assert_eq!(quarter_of(d("2025-04-01")), "2025Q2");
-        assert_eq!(quarter_of(d("2025-12-31")), "2025Q4");
     }
 }

@@ -4,4 +4,3 @@ pub mod date;
 pub mod money;
 pub mod pii;
 pub mod text;
-pub mod uscc;

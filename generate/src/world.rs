@@ -2,12 +2,8 @@
 //! activity, a few dominant platforms (Zipf), and their merchants.
 
 use super::rng::{Rng, Weighted};
-use crate::reference::FILES;
-
-pub const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+use wangjian_contract::reference::FILES;
+use wangjian_contract::uscc::{check_char, CHARSET};
 
 /// A valid unified social credit code for a region.
 pub fn make_uscc(rng: &mut Rng, region: &str) -> String {
@@ -16,12 +12,7 @@ pub fn make_uscc(rng: &mut Rng, region: &str) -> String {
     for _ in 0..9 {
         b.push(*rng.pick(CHARSET));
     }
-    let sum: u32 = b
-        .iter()
-        .enumerate()
-        .map(|(i, c)| CHARSET.iter().position(|x| x == c).unwrap_or(0) as u32 * WEIGHTS[i])
-        .sum();
-    b.push(CHARSET[((31 - sum % 31) % 31) as usize]);
+    b.push(check_char(&b).unwrap_or(b'0'));
     String::from_utf8(b).unwrap_or_default()
 }
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
+pub use wangjian_contract::Quarter;
 
 pub use rng::Rng;
 
@@ -54,52 +55,6 @@ impl GenerateOptions {
             duplicate_rate: 0.01,
             update_rate: 0.05,
         }
-    }
-}
-
-/// A calendar quarter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Quarter {
-    pub year: i32,
-    pub q: u32,
-}
-
-impl Quarter {
-    pub fn parse(s: &str) -> Option<Quarter> {
-        let (y, q) = s.trim().split_once(['Q', 'q'])?;
-        let (year, q) = (y.parse().ok()?, q.parse().ok()?);
-        (1..=4).contains(&q).then_some(Quarter { year, q })
-    }
-    pub fn label(self) -> String {
-        format!("{}Q{}", self.year, self.q)
-    }
-    pub fn next(self) -> Quarter {
-        if self.q == 4 {
-            Quarter {
-                year: self.year + 1,
-                q: 1,
-            }
-        } else {
-            Quarter {
-                year: self.year,
-                q: self.q + 1,
-            }
-        }
-    }
-    pub fn start(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).expect("valid quarter")
-    }
-    pub fn end(self) -> NaiveDate {
-        self.next().start().pred_opt().expect("valid date")
-    }
-    pub fn days(self) -> i64 {
-        (self.end() - self.start()).num_days() + 1
-    }
-}
-
-impl std::fmt::Display for Quarter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.label())
     }
 }
 

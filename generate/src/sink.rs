@@ -13,7 +13,7 @@ use flate2::write::GzEncoder;
 use parquet::arrow::ArrowWriter;
 
 use super::xlsx::{write_xlsx, Cell};
-use crate::spec::Source;
+use wangjian_contract::sources::Source;
 
 /// How a file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::forms::BoolStyle;
 use super::rng::{Rng, Weighted};
 use super::sink::{Format, Sink, Val};
-use crate::spec::Source;
+use wangjian_contract::sources::Source;
 
 /// XLSX files are kept small, as real ones are (Excel caps a sheet at about
 /// a million rows); rows beyond this go to the first file.

@@ -6,7 +6,7 @@ use super::rng::Rng;
 use super::sink::{Format, Val};
 use super::world::{break_uscc, World};
 use super::{day, io_err, GenerateError, GenerateOptions, SourceTruth, Truth};
-use crate::spec::source;
+use wangjian_contract::sources::source;
 
 fn finish(files: Files, truth: &mut SourceTruth) -> Result<(), GenerateError> {
     truth.rows += files.rows();

@@ -13,7 +13,7 @@ use super::world::{break_uscc, World};
 use super::{
     io_err, year_offset, GenerateError, GenerateOptions, Planted, Quarter, SourceTruth, Truth,
 };
-use crate::spec::{source, CASE_SOURCES, CHANNELS};
+use wangjian_contract::sources::{source, CASE_SOURCES, CHANNELS};
 
 /// National complaint-table rows per quarter at scale 1.
 const COMPLAINTS_PER_QUARTER: f64 = 5_600_000.0;

@@ -1,9 +1,9 @@
 //! The data contract of sources.md as data: every source's columns, their
 //! Chinese names, types and rules. Validation is driven by these tables.
 
-mod sources;
+mod tables;
 
-pub use sources::{source, CASE_SOURCES, CHANNELS, SOURCES};
+pub use tables::*;
 
 /// How a column's raw text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,26 @@
 //! Unified social credit code check (GB 32100-2015, reference.md).
 
-const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The 31 characters a code is written in, in the order of their values.
+pub const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
 fn value_of(c: u8) -> Option<u32> {
     CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
+}
+
+/// The check character of the first 17 characters of a code (`None` when
+/// one of them is not in [`CHARSET`] or there are not 17).
+pub fn check_char(first17: &[u8]) -> Option<u8> {
+    if first17.len() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (i, &c) in first17.iter().enumerate() {
+        sum += value_of(c)? * WEIGHTS[i];
+    }
+    Some(CHARSET[((31 - sum % 31) % 31) as usize])
 }
 
 /// Upper-cases a candidate code (already trimmed and folded) and returns it
@@ -17,12 +31,7 @@ pub fn normalise_uscc(s: &str) -> Option<String> {
     if b.len() != 18 {
         return None;
     }
-    let mut sum = 0u32;
-    for (i, &c) in b[..17].iter().enumerate() {
-        sum += value_of(c)? * WEIGHTS[i];
-    }
-    let check = (31 - sum % 31) % 31;
-    (value_of(b[17])? == check).then_some(up)
+    (check_char(&b[..17])? == b[17]).then_some(up)
 }
 
 #[cfg(test)]
