@@ -4,7 +4,8 @@
 -- Grain: one row per quarter × province (no national row).
 -- Unit: index points; z columns are clipped, signed z-scores.
 -- Sources: regional_indicators; weights in queries/risk_weights.csv
---   (registered as the table risk_weights; used divided by their sum).
+--   (registered as the table risk_weights; used divided by their sum); tier
+--   bounds in ref_tiers (data/reference/tiers.csv).
 --
 -- @table risk_index
 -- @column quarter: YYYYQn
@@ -18,7 +19,7 @@
 -- @column z_credit: clipped z of credit_flagged_share
 -- @column risk_index: 50 + 10 Σ w z / Σ w (T-score: 50 is the average province)
 -- @column rank: 1 = highest risk in the quarter (ties share the lower number)
--- @column tier: 高 ≥ 60, 较高 ≥ 55, 一般 ≥ 45, else 较低
+-- @column tier: the tier of ref_tiers whose bounds hold the index (高 ≥ 60, 较高 ≥ 55, 一般 ≥ 45, else 较低)
 -- @column rank_change: previous rank - rank (positive: towards higher risk); NULL in the first quarter
 
 -- One row per quarter, province and component, with its direction.
@@ -87,14 +88,14 @@ SELECT
   r.z_complaints, r.z_quality, r.z_violations, r.z_timeliness, r.z_repeat, r.z_credit,
   r.risk_index,
   r.rank,
-  -- Tiers on the index rounded to 1e-9, so that float noise does not move a boundary case.
-  CASE WHEN round(r.risk_index, 9) >= 60 THEN '高'
-       WHEN round(r.risk_index, 9) >= 55 THEN '较高'
-       WHEN round(r.risk_index, 9) >= 45 THEN '一般'
-       ELSE '较低' END AS tier,
+  t.tier,
   p.rank - r.rank AS rank_change
 FROM ranked r
-LEFT JOIN ranked p ON p.region_code = r.region_code AND p.quarter_idx = r.quarter_idx - 1;
+LEFT JOIN ranked p ON p.region_code = r.region_code AND p.quarter_idx = r.quarter_idx - 1
+-- Tiers on the index rounded to 1e-9, so that float noise does not move a boundary case.
+LEFT JOIN ref_tiers t
+  ON (t.min_index IS NULL OR round(r.risk_index, 9) >= t.min_index)
+ AND (t.max_index IS NULL OR round(r.risk_index, 9) < t.max_index);
 
 CREATE TABLE risk_index AS
 SELECT * FROM risk_ranked ORDER BY quarter, rank, region_code;

@@ -283,6 +283,11 @@ async fn report(lake: &Path, quarter: Option<&str>, out: &Path) -> Result<u8> {
 /// Every documented column: the ingest specs and the query files.
 fn column_docs() -> Result<Vec<(String, String, String)>> {
     let mut docs = wangjian_pipelines::docs::column_docs();
+    docs.extend(
+        wangjian_contract::vocab::COLUMN_DOCS
+            .iter()
+            .map(|(t, c, m)| (t.to_string(), c.to_string(), m.to_string())),
+    );
     docs.extend(wangjian_queries::dictionary::sql_docs(&QuerySet::builtin()));
     Ok(docs)
 }

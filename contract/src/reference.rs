@@ -71,6 +71,8 @@ pub struct Reference {
     province_prefix: HashMap<String, String>,
     /// full or short name → code
     province_name: HashMap<String, String>,
+    /// province two-digit prefix → short name
+    province_short: HashMap<String, String>,
     pub categories: CodeList,
     pub problems: CodeList,
     pub violations: CodeList,
@@ -81,7 +83,9 @@ impl Reference {
     fn load() -> Self {
         let mut province_prefix = HashMap::new();
         let mut province_name = HashMap::new();
+        let mut province_short = HashMap::new();
         for r in rows(FILES[0].1) {
+            province_short.insert(r[0][..2].to_string(), r[2].to_string());
             province_prefix.insert(r[0][..2].to_string(), r[0].to_string());
             province_name.insert(r[1].to_string(), r[0].to_string());
             province_name.insert(r[2].to_string(), r[0].to_string());
@@ -89,6 +93,7 @@ impl Reference {
         Reference {
             province_prefix,
             province_name,
+            province_short,
             categories: CodeList::from_csv(FILES[1].1),
             problems: CodeList::from_csv(FILES[2].1),
             violations: CodeList::from_csv(FILES[3].1),
@@ -113,6 +118,11 @@ impl Reference {
         self.province_name.get(value).cloned()
     }
 
+    /// The short name of the province of a region code (北京, 内蒙古, …).
+    pub fn province_short(&self, code: &str) -> Option<&str> {
+        self.province_short.get(code.get(..2)?).map(String::as_str)
+    }
+
     /// The province (`XX0000`) of a known region code.
     pub fn province_of(&self, code: &str) -> Option<&str> {
         self.province_prefix.get(code.get(..2)?).map(String::as_str)
@@ -135,6 +145,8 @@ mod tests {
         assert_eq!(r.region_code("11000"), None);
         assert_eq!(r.region_code("火星"), None);
         assert_eq!(r.province_of("440305"), Some("440000"));
+        assert_eq!(r.province_short("150000"), Some("内蒙古"));
+        assert_eq!(r.province_short("650100"), Some("新疆"));
         assert_eq!(r.province_prefix.len(), 31);
     }
 

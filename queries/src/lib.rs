@@ -6,6 +6,7 @@ mod format;
 pub mod indicators;
 mod query_set;
 mod shell;
+mod vocab;
 pub mod weights;
 
 use std::sync::Arc;
@@ -47,10 +48,14 @@ impl From<datafusion::error::DataFusionError> for QueryError {
     }
 }
 
-/// An empty session configured as every wangjian session is.
+/// A session configured as every wangjian session is, with the contract's
+/// vocabularies (`ref_tiers`, `ref_alert_types`, `ref_funnel_limits`).
 pub fn new_session() -> SessionContext {
     let cfg = SessionConfig::new().with_information_schema(true);
-    SessionContext::new_with_config(cfg)
+    let ctx = SessionContext::new_with_config(cfg);
+    // Registering three small in-memory tables cannot fail on a new session.
+    vocab::register_all(&ctx).expect("the vocabulary tables register");
+    ctx
 }
 
 /// A session over the published lake.

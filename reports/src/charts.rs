@@ -6,23 +6,15 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::data::Data;
+use crate::data::{Data, FunnelPoint};
 use crate::lang::Lang;
+use crate::vocab::tier_color;
+use wangjian_contract::vocab;
 
 pub type ChartResult = Result<(), String>;
 
 fn e<T: std::fmt::Display>(x: T) -> String {
     x.to_string()
-}
-
-/// Tier colours (ColorBrewer YlOrRd, 4 classes).
-pub fn tier_color(tier: &str) -> RGBColor {
-    match tier {
-        "高" => RGBColor(0xe3, 0x1a, 0x1c),
-        "较高" => RGBColor(0xfd, 0x8d, 0x3c),
-        "一般" => RGBColor(0xfe, 0xcc, 0x5c),
-        _ => RGBColor(0xff, 0xff, 0xb2),
-    }
 }
 
 /// The fill of a cell without a value.
@@ -389,11 +381,24 @@ pub fn funnel<DB: DrawingBackend>(
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let f = l.font();
-    let p0 = d
-        .national(q)
-        .and_then(|r| r.sample_fail_rate)
-        .unwrap_or(0.0);
-    let pts: Vec<(f64, f64, String)> = d
+    // The limits as the SQL computed them (sampling_funnel), and the
+    // outliers as the SQL decided them (alerts).
+    let limits: Vec<&FunnelPoint> = d.funnel.iter().filter(|p| p.quarter == q).collect();
+    let p0 = limits.first().map_or_else(
+        || {
+            d.national(q)
+                .and_then(|r| r.sample_fail_rate)
+                .unwrap_or(0.0)
+        },
+        |p| p.p0,
+    );
+    let outliers: Vec<&str> = d
+        .alerts
+        .iter()
+        .filter(|a| a.quarter == q && a.alert == vocab::SAMPLING_OUTLIER)
+        .map(|a| a.region_code.as_str())
+        .collect();
+    let pts: Vec<(f64, f64, String, bool)> = d
         .regional
         .iter()
         .filter(|r| r.quarter == q && r.region_code != "000000" && r.samples > 0)
@@ -403,11 +408,16 @@ pub fn funnel<DB: DrawingBackend>(
                     r.samples as f64,
                     x,
                     l.province(&r.region_code, &r.region_name),
+                    outliers.contains(&r.region_code.as_str()),
                 )
             })
         })
         .collect();
-    let max_n = pts.iter().map(|p| p.0).fold(10.0_f64, f64::max) * 1.08;
+    let max_n = limits
+        .iter()
+        .map(|p| p.n)
+        .chain(pts.iter().map(|p| p.0))
+        .fold(10.0_f64, f64::max);
     let max_y = pts.iter().map(|p| p.1).fold(p0 * 2.0, f64::max).min(1.0) * 1.1 + 0.02;
     let mut c = ChartBuilder::on(area)
         .caption(
@@ -430,17 +440,6 @@ pub fn funnel<DB: DrawingBackend>(
         .axis_desc_style((f, 14))
         .draw()
         .map_err(e)?;
-    let limit = |z: f64, sign: f64| -> Vec<(f64, f64)> {
-        (1..=200)
-            .map(|k| {
-                let n = max_n * f64::from(k) / 200.0;
-                (
-                    n,
-                    (p0 + sign * z * (p0 * (1.0 - p0) / n).sqrt()).clamp(0.0, max_y),
-                )
-            })
-            .collect()
-    };
     c.draw_series(LineSeries::new(
         vec![(0.0, p0), (max_n, p0)],
         DARK.stroke_width(1),
@@ -450,27 +449,31 @@ pub fn funnel<DB: DrawingBackend>(
     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], DARK));
     let red = RGBColor(0xe3, 0x1a, 0x1c);
     let grey = RGBColor(0x88, 0x88, 0x88);
-    for sign in [1.0, -1.0] {
-        let s = c
-            .draw_series(LineSeries::new(limit(3.090232, sign), red.stroke_width(2)))
+    let mut names: Vec<(&str, bool)> = limits
+        .iter()
+        .map(|p| (p.limit_name.as_str(), p.alarm))
+        .collect();
+    names.dedup();
+    for (name, alarm) in names {
+        let (color, width) = if alarm { (red, 2) } else { (grey, 1) };
+        let line = |upper: bool| -> Vec<(f64, f64)> {
+            limits
+                .iter()
+                .filter(|p| p.limit_name == name)
+                .map(|p| (p.n, if upper { p.upper } else { p.lower }.min(max_y)))
+                .collect()
+        };
+        c.draw_series(LineSeries::new(line(true), color.stroke_width(width)))
+            .map_err(e)?
+            .label(l.t(&format!("{name} 控制限"), &format!("{name} limit")))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+            });
+        c.draw_series(LineSeries::new(line(false), color.stroke_width(width)))
             .map_err(e)?;
-        if sign > 0.0 {
-            s.label(l.t("99.8% 控制限", "99.8% limit"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2))
-                });
-        }
-        let s = c
-            .draw_series(LineSeries::new(limit(1.959964, sign), grey.stroke_width(1)))
-            .map_err(e)?;
-        if sign > 0.0 {
-            s.label(l.t("95% 控制限", "95% limit"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
-        }
     }
-    c.draw_series(pts.iter().map(|(n, x, _)| {
-        let above = *x > p0 + 3.090232 * (p0 * (1.0 - p0) / n).sqrt();
-        let color = if above {
+    c.draw_series(pts.iter().map(|(n, x, _, outlier)| {
+        let color = if *outlier {
             red
         } else {
             RGBColor(0x31, 0x68, 0x9e)
@@ -478,7 +481,7 @@ pub fn funnel<DB: DrawingBackend>(
         Circle::new((*n, *x), 4, color.filled())
     }))
     .map_err(e)?;
-    c.draw_series(pts.iter().map(|(n, x, name)| {
+    c.draw_series(pts.iter().map(|(n, x, name, _)| {
         EmptyElement::at((*n, *x))
             + Text::new(name.clone(), (6, -12), (f, 10).into_font().color(&DARK))
     }))

@@ -53,6 +53,18 @@ pub struct Alert {
     pub threshold: f64,
 }
 
+/// A point of a funnel plot control limit (sampling_funnel).
+#[derive(Debug, Clone, Default)]
+pub struct FunnelPoint {
+    pub quarter: String,
+    pub limit_name: String,
+    pub alarm: bool,
+    pub n: f64,
+    pub p0: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LoadFigure {
     pub source: String,
@@ -72,6 +84,8 @@ pub struct Data {
     pub risk: Vec<Risk>,
     pub platforms: Vec<Platform>,
     pub alerts: Vec<Alert>,
+    /// The funnel plot's control limits, as the SQL computed them.
+    pub funnel: Vec<FunnelPoint>,
     /// quarter -> recovered yuan
     pub recovered: Vec<(String, f64)>,
     /// The latest load run, by source.
@@ -104,6 +118,12 @@ impl Cols<'_> {
         let c = arrow::compute::cast(self.col(name)?, &DataType::Float64)
             .map_err(|e| ReportError::Data(e.to_string()))?;
         let c = c.as_primitive::<Float64Type>();
+        Ok((!c.is_null(i)).then(|| c.value(i)))
+    }
+    fn b(&self, name: &str, i: usize) -> Result<Option<bool>, ReportError> {
+        let c = arrow::compute::cast(self.col(name)?, &DataType::Boolean)
+            .map_err(|e| ReportError::Data(e.to_string()))?;
+        let c = c.as_boolean();
         Ok((!c.is_null(i)).then(|| c.value(i)))
     }
     fn i(&self, name: &str, i: usize) -> Result<Option<i64>, ReportError> {
@@ -188,6 +208,17 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
                 threshold: c.f("threshold", i)?.unwrap_or(f64::NAN),
             })
         })?,
+        funnel: each(&batches(ctx, "sampling_funnel").await?, |c, i| {
+            Ok(FunnelPoint {
+                quarter: c.s("quarter", i)?,
+                limit_name: c.s("limit_name", i)?,
+                alarm: c.b("alarm", i)?.unwrap_or(false),
+                n: c.f("n", i)?.unwrap_or(f64::NAN),
+                p0: c.f("p0", i)?.unwrap_or(f64::NAN),
+                lower: c.f("lower", i)?.unwrap_or(f64::NAN),
+                upper: c.f("upper", i)?.unwrap_or(f64::NAN),
+            })
+        })?,
         recovered: each(&batches(ctx, "headline_figures").await?, |c, i| {
             Ok((c.s("quarter", i)?, c.f("recovered_yuan", i)?.unwrap_or(0.0)))
         })?,
@@ -201,6 +232,11 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
         .sort_by(|a, b| (&a.quarter, &a.region_code).cmp(&(&b.quarter, &b.region_code)));
     d.risk.sort_by(|a, b| {
         (&a.quarter, a.rank, &a.region_code).cmp(&(&b.quarter, b.rank, &b.region_code))
+    });
+    d.funnel.sort_by(|a, b| {
+        (&a.quarter, &a.limit_name, a.n)
+            .partial_cmp(&(&b.quarter, &b.limit_name, b.n))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     d.alerts.sort_by(|a, b| {
         (&a.quarter, &a.region_code, &a.alert).cmp(&(&b.quarter, &b.region_code, &b.alert))

@@ -72,8 +72,7 @@ figure { margin: 12px 0 24px; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 14px; color: var(--muted); }
 .tier { display: inline-block; min-width: 3em; padding: 0 6px; border: 1px solid #333; text-align: center; }
-.tier-高 { background: #e31a1c; color: #fff; } .tier-较高 { background: #fd8d3c; } .tier-一般 { background: #fecc5c; } .tier-较低 { background: #ffffb2; }
-.legend span { margin-right: 12px; }
+TIERS.legend span { margin-right: 12px; }
 @page { size: A4; margin: 14mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
@@ -84,7 +83,9 @@ figcaption { font-size: 14px; color: var(--muted); }
 "#;
 
 pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
-    let css = CSS.replace("FONTS", CJK_STACK);
+    let css = CSS
+        .replace("FONTS", CJK_STACK)
+        .replace("TIERS", &crate::vocab::tier_css());
     let mut h = String::new();
     h.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>网络市场监管风险看板 {q}</title>\n<style>{css}</style>\n</head>\n<body data-quarter=\"{q}\">\n"
@@ -146,7 +147,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
 
     // Ranking table.
     h.push_str("<section id=\"ranking\">\n<h2>各省风险指数排名</h2>\n");
-    h.push_str("<p class=\"legend\">风险等级：<span class=\"tier tier-高\">高</span> ≥ 60　<span class=\"tier tier-较高\">较高</span> ≥ 55　<span class=\"tier tier-一般\">一般</span> ≥ 45　<span class=\"tier tier-较低\">较低</span> &lt; 45</p>\n");
+    h.push_str(&format!(
+        "<p class=\"legend\">风险等级：{}</p>\n",
+        crate::vocab::tier_legend()
+    ));
     for c in charts.iter().filter(|c| c.id == "ranking" || c.id == "map") {
         h.push_str(&figure(c));
     }
@@ -191,17 +195,14 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
     } else {
         h.push_str("<table>\n<thead><tr><th>省份</th><th>预警类型</th><th>数值</th><th>阈值</th></tr></thead>\n<tbody>\n");
         for a in &alerts {
-            let (kind, v, t) = match a.alert.as_str() {
-                "sampling_outlier" => (
-                    "抽检不合格率异常（漏斗图 99.8% 控制限）",
-                    pct(Some(a.value)),
-                    pct(Some(a.threshold)),
-                ),
-                _ => (
-                    "投诉激增（环比 > 50% 且增加 ≥ 100 件）",
+            let kind = crate::vocab::alert_text(&a.alert);
+            let (v, t) = match a.alert.as_str() {
+                // Growth rates are signed changes; other alerts are rates.
+                wangjian_contract::vocab::COMPLAINT_SURGE => (
                     format!("{:+.1}%", a.value * 100.0),
                     format!("{:+.0}%", a.threshold * 100.0),
                 ),
+                _ => (pct(Some(a.value)), pct(Some(a.threshold))),
             };
             h.push_str(&format!(
                 "<tr data-alert=\"{}\" data-region=\"{}\"><td class=\"name\">{}</td><td class=\"name\">{kind}</td><td data-value=\"{:.6}\">{v}</td><td data-value=\"{:.6}\">{t}</td></tr>\n",
@@ -214,7 +215,14 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         }
         h.push_str("</tbody>\n</table>\n");
     }
-    h.push_str("<p class=\"guide\">读图：预警只针对省份；抽检异常指不合格率高于全国水平的 99.8% 控制限，投诉激增指网购投诉环比增长超过 50% 且增加不少于 100 件。</p>\n</section>\n");
+    let rules: Vec<String> = wangjian_contract::vocab::alert_types()
+        .iter()
+        .map(|a| crate::vocab::alert_text(&a.alert))
+        .collect();
+    h.push_str(&format!(
+        "<p class=\"guide\">读图：预警只针对省份；{}。</p>\n</section>\n",
+        rules.join("；")
+    ));
 
     // Data quality.
     h.push_str("<section id=\"quality\">\n<h2>数据质量（最近一次入库）</h2>\n");

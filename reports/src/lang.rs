@@ -9,6 +9,9 @@ pub enum Lang {
     English,
 }
 
+/// English province names for charts drawn without a CJK font (a
+/// translation for display only; codes and Chinese names live in
+/// data/reference/provinces.csv).
 const PROVINCES_EN: [(&str, &str); 31] = [
     ("11", "Beijing"),
     ("12", "Tianjin"),
@@ -43,41 +46,6 @@ const PROVINCES_EN: [(&str, &str); 31] = [
     ("65", "Xinjiang"),
 ];
 
-/// Short Chinese names by code prefix (for tight chart labels).
-const PROVINCES_SHORT: [(&str, &str); 31] = [
-    ("11", "北京"),
-    ("12", "天津"),
-    ("13", "河北"),
-    ("14", "山西"),
-    ("15", "内蒙古"),
-    ("21", "辽宁"),
-    ("22", "吉林"),
-    ("23", "黑龙江"),
-    ("31", "上海"),
-    ("32", "江苏"),
-    ("33", "浙江"),
-    ("34", "安徽"),
-    ("35", "福建"),
-    ("36", "江西"),
-    ("37", "山东"),
-    ("41", "河南"),
-    ("42", "湖北"),
-    ("43", "湖南"),
-    ("44", "广东"),
-    ("45", "广西"),
-    ("46", "海南"),
-    ("50", "重庆"),
-    ("51", "四川"),
-    ("52", "贵州"),
-    ("53", "云南"),
-    ("54", "西藏"),
-    ("61", "陕西"),
-    ("62", "甘肃"),
-    ("63", "青海"),
-    ("64", "宁夏"),
-    ("65", "新疆"),
-];
-
 impl Lang {
     pub fn font(self) -> &'static str {
         match self {
@@ -88,26 +56,24 @@ impl Lang {
 
     /// A province's label: the short Chinese name, or the English name.
     pub fn province(self, code: &str, fallback: &str) -> String {
-        let prefix = code.get(..2).unwrap_or("");
-        let table = if self == Lang::Chinese {
-            &PROVINCES_SHORT
-        } else {
-            &PROVINCES_EN
+        let name = match self {
+            Lang::Chinese => wangjian_contract::reference::Reference::get().province_short(code),
+            Lang::English => {
+                let prefix = code.get(..2).unwrap_or("");
+                PROVINCES_EN
+                    .iter()
+                    .find(|(p, _)| *p == prefix)
+                    .map(|(_, n)| *n)
+            }
         };
-        table
-            .iter()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_else(|| fallback.to_string())
+        name.map_or_else(|| fallback.to_string(), str::to_string)
     }
 
+    /// A tier's label: as the SQL wrote it, or its English label.
     pub fn tier(self, tier: &str) -> String {
-        match (self, tier) {
-            (Lang::Chinese, t) => t.to_string(),
-            (Lang::English, "高") => "high".into(),
-            (Lang::English, "较高") => "elevated".into(),
-            (Lang::English, "一般") => "average".into(),
-            (Lang::English, _) => "low".into(),
+        match self {
+            Lang::Chinese => tier.to_string(),
+            Lang::English => crate::vocab::tier_en(tier),
         }
     }
 

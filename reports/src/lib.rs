@@ -7,6 +7,7 @@ mod data;
 mod fonts;
 mod html;
 mod lang;
+mod vocab;
 
 use std::path::{Path, PathBuf};
 
