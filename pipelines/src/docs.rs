@@ -2,6 +2,9 @@
 
 use wangjian_contract::sources::{Kind, SOURCES};
 
+use crate::outcome::{Issue, Reason};
+use crate::schema::{LOAD_ISSUES, LOAD_RUNS, QUARANTINE};
+
 /// (table, column, meaning)
 pub type ColumnDoc = (String, String, String);
 
@@ -82,44 +85,27 @@ pub fn column_docs() -> Vec<ColumnDoc> {
             "content hash of the normalised row (identical versions are superseded)".into(),
         );
     }
-    for (c, m) in [
-        ("run", "the load run"),
-        ("source", "the source of the file"),
-        ("file", "the extract file"),
-        ("row_number", "the row in that file"),
-        ("reason_code", "why the row was refused (missing_key, invalid_key, missing_required, unparseable, unknown_region, unknown_enum, bad_money, date_order, status_dates, malformed_row)"),
-        ("reason", "the reason in words, naming the column and value"),
-        ("raw", "the raw row as JSON, personal data removed, description redacted"),
+    let reasons: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
+    let issues: Vec<&str> = Issue::ALL.iter().map(|r| r.code()).collect();
+    let formats: Vec<&str> = crate::read::FORMATS.iter().map(|f| f.name()).collect();
+    for (table, cols) in [
+        ("quarantine", QUARANTINE),
+        ("load_runs", LOAD_RUNS),
+        ("load_issues", LOAD_ISSUES),
     ] {
-        push("quarantine", c, m.into());
-    }
-    for (c, m) in [
-        ("run", "the load run"),
-        ("started_at", "when the run started (Beijing time)"),
-        ("finished_at", "when the run finished (Beijing time)"),
-        ("source", "the source"),
-        ("file", "the extract file"),
-        ("format", "csv, csv.gz, xlsx, jsonl or parquet"),
-        ("encoding", "detected text encoding"),
-        ("status", "loaded, or rejected (the whole file)"),
-        ("message", "why the file was rejected"),
-        ("rows_read", "rows read = loaded + superseded + quarantined"),
-        ("loaded", "rows that are a new record or a newer version"),
-        ("superseded", "rows that are an older or identical version"),
-        ("quarantined", "rows refused (see quarantine)"),
-    ] {
-        push("load_runs", c, m.into());
-    }
-    for (c, m) in [
-        ("run", "the load run"),
-        ("source", "the source"),
-        ("file", "the extract file"),
-        ("kind", "quarantine (rows by reason) or field (values set to missing, by column)"),
-        ("column_name", "the column of a field-level issue"),
-        ("code", "reason code or issue code (invalid_uscc, unknown_region, unknown_enum, unparseable, not_applicable, unknown_platform, unknown_column)"),
-        ("rows", "how many rows"),
-    ] {
-        push("load_issues", c, m.into());
+        for (c, _, m) in cols {
+            let m = match (table, *c) {
+                ("quarantine", "reason_code") => {
+                    format!("why the row was refused ({})", reasons.join(", "))
+                }
+                ("load_runs", "format") => formats.join(", "),
+                ("load_issues", "code") => {
+                    format!("reason code or issue code ({})", issues.join(", "))
+                }
+                _ => m.to_string(),
+            };
+            push(table, c, m);
+        }
     }
     for (t, c, m) in [
         ("ref_provinces", "code", "GB/T 2260 province code"),

@@ -57,6 +57,15 @@ pub enum Issue {
 }
 
 impl Issue {
+    pub const ALL: [Issue; 7] = [
+        Issue::InvalidUscc,
+        Issue::UnknownRegion,
+        Issue::UnknownEnum,
+        Issue::Unparseable,
+        Issue::NotApplicable,
+        Issue::UnknownPlatform,
+        Issue::UnknownColumn,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Issue::InvalidUscc => "invalid_uscc",

@@ -92,15 +92,100 @@ pub fn staging_columns(src: &Source) -> Vec<(&'static str, OutType)> {
     cols
 }
 
+/// A column of a table that ingest writes for itself: name, type, meaning.
+/// A meaning of `""` is filled in by [`crate::docs`] (code lists).
+pub type LoadColumn = (&'static str, OutType, &'static str);
+
 /// The quarantine table.
+pub const QUARANTINE: &[LoadColumn] = &[
+    (
+        "run",
+        OutType::Str,
+        "the load run that first refused the row",
+    ),
+    ("source", OutType::Str, "the source of the file"),
+    ("file", OutType::Str, "the extract file"),
+    ("row_number", OutType::I64, "the row in that file"),
+    ("reason_code", OutType::Str, ""),
+    (
+        "reason",
+        OutType::Str,
+        "the reason in words, naming the column and value",
+    ),
+    (
+        "raw",
+        OutType::Str,
+        "the raw row as JSON, personal data removed, description redacted",
+    ),
+];
+
+/// The load_runs table: one row per file per run.
+pub const LOAD_RUNS: &[LoadColumn] = &[
+    ("run", OutType::Str, "the load run"),
+    (
+        "started_at",
+        OutType::Ts,
+        "when the run started (Beijing time)",
+    ),
+    (
+        "finished_at",
+        OutType::Ts,
+        "when the run finished (Beijing time)",
+    ),
+    ("source", OutType::Str, "the source"),
+    ("file", OutType::Str, "the extract file"),
+    ("format", OutType::Str, ""),
+    ("encoding", OutType::Str, "detected text encoding"),
+    (
+        "status",
+        OutType::Str,
+        "loaded, or rejected (the whole file)",
+    ),
+    ("message", OutType::Str, "why the file was rejected"),
+    (
+        "rows_read",
+        OutType::I64,
+        "rows read = loaded + superseded + quarantined",
+    ),
+    (
+        "loaded",
+        OutType::I64,
+        "rows that are a new record or a newer version",
+    ),
+    (
+        "superseded",
+        OutType::I64,
+        "rows that are an older or identical version",
+    ),
+    ("quarantined", OutType::I64, "rows refused (see quarantine)"),
+];
+
+/// The load_issues table: per file, quarantine counts by reason and
+/// field-level issue counts by column.
+pub const LOAD_ISSUES: &[LoadColumn] = &[
+    ("run", OutType::Str, "the load run"),
+    ("source", OutType::Str, "the source"),
+    ("file", OutType::Str, "the extract file"),
+    (
+        "kind",
+        OutType::Str,
+        "quarantine (rows by reason) or field (values set to missing, by column)",
+    ),
+    (
+        "column_name",
+        OutType::Str,
+        "the column of a field-level issue",
+    ),
+    ("code", OutType::Str, ""),
+    ("rows", OutType::I64, "how many rows"),
+];
+
+/// (name, type) of a load table's columns.
+pub fn columns_of(table: &[LoadColumn]) -> Vec<(&'static str, OutType)> {
+    table.iter().map(|(n, t, _)| (*n, *t)).collect()
+}
+
+/// The quarantine table's columns.
 pub fn quarantine_columns() -> Vec<(&'static str, OutType)> {
-    vec![
-        ("run", OutType::Str),
-        ("source", OutType::Str),
-        ("file", OutType::Str),
-        ("row_number", OutType::I64),
-        ("reason_code", OutType::Str),
-        ("reason", OutType::Str),
-        ("raw", OutType::Str),
-    ]
+    columns_of(QUARANTINE)
 }

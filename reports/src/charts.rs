@@ -54,6 +54,7 @@ pub fn ranking<DB: DrawingBackend>(
     d: &Data,
     q: &str,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let rows = d.risk_of(q);
@@ -72,13 +73,7 @@ pub fn ranking<DB: DrawingBackend>(
         + 2.0;
     let f = l.font();
     let mut c = ChartBuilder::on(area)
-        .caption(
-            l.t(
-                &format!("{q} 各省风险指数排名"),
-                &format!("{q} risk index by province"),
-            ),
-            (f, 20),
-        )
+        .caption(title, (f, 20))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(90)
@@ -175,18 +170,13 @@ pub fn tile_map<DB: DrawingBackend>(
     d: &Data,
     q: &str,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let f = l.font();
     let rows = d.risk_of(q);
     let mut c = ChartBuilder::on(area)
-        .caption(
-            l.t(
-                &format!("{q} 风险等级分布（方格地图）"),
-                &format!("{q} risk tier by province (tile map)"),
-            ),
-            (f, 20),
-        )
+        .caption(title, (f, 20))
         .margin(10)
         .build_cartesian_2d(-0.2f64..8.2f64, 8.2f64..-0.2f64)
         .map_err(e)?;
@@ -232,6 +222,7 @@ pub fn trend<DB: DrawingBackend>(
     q: &str,
     l: Lang,
     top: usize,
+    title: &str,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let f = l.font();
@@ -241,13 +232,7 @@ pub fn trend<DB: DrawingBackend>(
     let lo = vals.iter().copied().fold(45.0_f64, f64::min).floor() - 1.0;
     let hi = vals.iter().copied().fold(55.0_f64, f64::max).ceil() + 1.0;
     let mut c = ChartBuilder::on(area)
-        .caption(
-            l.t(
-                &format!("风险指数走势：{q} 排名前 {top} 的省份"),
-                &format!("Risk index over time: top {top} provinces of {q}"),
-            ),
-            (f, 20),
-        )
+        .caption(title, (f, 20))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(50)
@@ -308,6 +293,7 @@ pub fn heat_map<DB: DrawingBackend>(
     d: &Data,
     q: &str,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let f = l.font();
@@ -319,13 +305,7 @@ pub fn heat_map<DB: DrawingBackend>(
     let nq = d.quarters.len().max(1);
     let np = order.len().max(1);
     let mut c = ChartBuilder::on(area)
-        .caption(
-            l.t(
-                "风险指数热力图（省份 × 季度）",
-                "Risk index heat map (province × quarter)",
-            ),
-            (f, 20),
-        )
+        .caption(title, (f, 20))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(70)
@@ -378,6 +358,7 @@ pub fn funnel<DB: DrawingBackend>(
     d: &Data,
     q: &str,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(e)?;
     let f = l.font();
@@ -420,13 +401,7 @@ pub fn funnel<DB: DrawingBackend>(
         .fold(10.0_f64, f64::max);
     let max_y = pts.iter().map(|p| p.1).fold(p0 * 2.0, f64::max).min(1.0) * 1.1 + 0.02;
     let mut c = ChartBuilder::on(area)
-        .caption(
-            l.t(
-                &format!("{q} 抽检不合格率漏斗图"),
-                &format!("{q} sampling failure rate funnel plot"),
-            ),
-            (f, 20),
-        )
+        .caption(title, (f, 20))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -499,7 +474,7 @@ pub fn funnel<DB: DrawingBackend>(
 fn hbars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     l: Lang,
-    title: String,
+    title: &str,
     x_desc: String,
     rows: &[(String, f64, String)],
     color: RGBColor,
@@ -555,6 +530,7 @@ pub fn platforms<DB: DrawingBackend>(
     d: &Data,
     q: &str,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     let mut rows: Vec<_> = d.platforms.iter().filter(|p| p.quarter == q).collect();
     rows.sort_by(|a, b| {
@@ -590,10 +566,7 @@ pub fn platforms<DB: DrawingBackend>(
     hbars(
         area,
         l,
-        l.t(
-            &format!("{q} 平台网购投诉量（前 15）"),
-            &format!("{q} online complaints by platform (top 15)"),
-        ),
+        title,
         l.t("网购投诉（件）", "online complaints"),
         &rows,
         RGBColor(0x31, 0x68, 0x9e),
@@ -605,6 +578,7 @@ pub fn data_quality<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     d: &Data,
     l: Lang,
+    title: &str,
 ) -> ChartResult {
     let rows: Vec<(String, f64, String)> = d
         .load
@@ -628,10 +602,7 @@ pub fn data_quality<DB: DrawingBackend>(
     hbars(
         area,
         l,
-        l.t(
-            "最近一次入库：各来源读取行数",
-            "Latest load: rows read by source",
-        ),
+        title,
         l.t("读取行数（行）", "rows read"),
         &rows,
         RGBColor(0x66, 0x99, 0x66),

@@ -51,8 +51,10 @@ fn pp(now: Option<f64>, before: Option<f64>) -> String {
 type Count = fn(&crate::data::Regional) -> i64;
 type Rate = fn(&crate::data::Regional) -> Option<f64>;
 
+use crate::ChartId;
+
 pub struct Chart {
-    pub id: &'static str,
+    pub id: crate::ChartId,
     pub title: String,
     pub guide: String,
     pub svg: String,
@@ -151,7 +153,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         "<p class=\"legend\">风险等级：{}</p>\n",
         crate::vocab::tier_legend()
     ));
-    for c in charts.iter().filter(|c| c.id == "ranking" || c.id == "map") {
+    for c in charts
+        .iter()
+        .filter(|c| matches!(c.id, ChartId::Ranking | ChartId::Map))
+    {
         h.push_str(&figure(c));
     }
     h.push_str("<table>\n<thead><tr><th>排名</th><th>省份</th><th>风险指数</th><th>等级</th><th>排名变化</th></tr></thead>\n<tbody>\n");
@@ -175,12 +180,15 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
     h.push_str("</tbody>\n</table>\n</section>\n");
 
     for (id, title) in [
-        ("trend", "风险走势"),
-        ("heatmap", "风险热力图"),
-        ("funnel", "抽检不合格率漏斗图"),
-        ("platforms", "平台排名"),
+        (ChartId::Trend, "风险走势"),
+        (ChartId::Heatmap, "风险热力图"),
+        (ChartId::Funnel, "抽检不合格率漏斗图"),
+        (ChartId::Platforms, "平台排名"),
     ] {
-        h.push_str(&format!("<section id=\"{id}\">\n<h2>{title}</h2>\n"));
+        h.push_str(&format!(
+            "<section id=\"{}\">\n<h2>{title}</h2>\n",
+            id.slug()
+        ));
         for c in charts.iter().filter(|c| c.id == id) {
             h.push_str(&figure(c));
         }
@@ -226,7 +234,7 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
 
     // Data quality.
     h.push_str("<section id=\"quality\">\n<h2>数据质量（最近一次入库）</h2>\n");
-    for c in charts.iter().filter(|c| c.id == "quality") {
+    for c in charts.iter().filter(|c| c.id == ChartId::Quality) {
         h.push_str(&figure(c));
     }
     h.push_str("<table>\n<thead><tr><th>来源</th><th>文件</th><th>拒收文件</th><th>读取</th><th>入库</th><th>被替代</th><th>隔离</th></tr></thead>\n<tbody>\n");
@@ -270,7 +278,7 @@ fn figure(c: &Chart) -> String {
     };
     format!(
         "<figure id=\"chart-{}\" role=\"img\" aria-label=\"{}\">\n{svg}\n<figcaption><strong>{}</strong>　{}</figcaption>\n</figure>\n",
-        c.id,
+        c.id.slug(),
         esc(&c.title),
         esc(&c.title),
         esc(&c.guide)

@@ -45,78 +45,153 @@ pub struct Rendered {
     pub notes: Vec<String>,
 }
 
-type Draw<DB> =
-    fn(&DrawingArea<DB, plotters::coord::Shift>, &Data, &str, Lang) -> charts::ChartResult;
+/// The dashboard's charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartId {
+    Ranking,
+    Map,
+    Trend,
+    Heatmap,
+    Funnel,
+    Platforms,
+    Quality,
+}
+
+impl ChartId {
+    /// The name in file names and the page's element ids.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ChartId::Ranking => "ranking",
+            ChartId::Map => "map",
+            ChartId::Trend => "trend",
+            ChartId::Heatmap => "heatmap",
+            ChartId::Funnel => "funnel",
+            ChartId::Platforms => "platforms",
+            ChartId::Quality => "quality",
+        }
+    }
+}
+
+/// The top provinces the trend chart follows.
+const TREND_TOP: usize = 5;
 
 struct Spec {
-    id: &'static str,
+    id: ChartId,
     size: (u32, u32),
-    title: fn(&str) -> String,
-    guide: &'static str,
+    /// The chart's one title, (Chinese, English), for a quarter.
+    title: fn(&str) -> (String, String),
+    guide: fn() -> String,
+}
+
+impl Spec {
+    fn title(&self, q: &str, l: Lang) -> String {
+        let (zh, en) = (self.title)(q);
+        l.t(&zh, &en)
+    }
 }
 
 const SPECS: [Spec; 7] = [
     Spec {
-        id: "ranking",
+        id: ChartId::Ranking,
         size: (900, 760),
-        title: |q| format!("{q} 各省风险指数排名"),
-        guide: "条越长风险越高；颜色与文字标出等级；50 为当季各省平均水平。",
+        title: |q| {
+            (
+                format!("{q} 各省风险指数排名"),
+                format!("{q} risk index by province"),
+            )
+        },
+        guide: || "条越长风险越高；颜色与文字标出等级；50 为当季各省平均水平。".into(),
     },
     Spec {
-        id: "map",
+        id: ChartId::Map,
         size: (900, 620),
-        title: |q| format!("{q} 风险等级方格地图"),
-        guide: "每个方格代表一个省份，按大致地理位置排列；颜色越深风险越高。",
+        title: |q| {
+            (
+                format!("{q} 风险等级方格地图"),
+                format!("{q} risk tier by province (tile map)"),
+            )
+        },
+        guide: || "每个方格代表一个省份，按大致地理位置排列；颜色越深风险越高。".into(),
     },
     Spec {
-        id: "trend",
+        id: ChartId::Trend,
         size: (900, 420),
-        title: |q| format!("{q} 排名前五省份的风险指数走势"),
-        guide: "各线为一个省份各季度的风险指数；高于 50 表示高于当季平均。",
+        title: |q| {
+            (
+                format!("{q} 排名前 {TREND_TOP} 省份的风险指数走势"),
+                format!("Risk index over time: top {TREND_TOP} provinces of {q}"),
+            )
+        },
+        guide: || "各线为一个省份各季度的风险指数；高于 50 表示高于当季平均。".into(),
     },
     Spec {
-        id: "heatmap",
+        id: ChartId::Heatmap,
         size: (900, 760),
-        title: |_| "风险指数热力图（省份 × 季度）".to_string(),
-        guide: "每格为一个省份一个季度；颜色越深风险越高；省份按本季度风险排序。",
+        title: |_| {
+            (
+                "风险指数热力图（省份 × 季度）".into(),
+                "Risk index heat map (province × quarter)".into(),
+            )
+        },
+        guide: || "每格为一个省份一个季度；颜色越深风险越高；省份按本季度风险排序。".into(),
     },
     Spec {
-        id: "funnel",
+        id: ChartId::Funnel,
         size: (900, 520),
-        title: |q| format!("{q} 抽检不合格率漏斗图"),
-        guide: "每点为一个省份；落在红色 99.8% 控制限之外的点（红色）为统计上异常的高不合格率。",
+        title: |q| {
+            (
+                format!("{q} 抽检不合格率漏斗图"),
+                format!("{q} sampling failure rate funnel plot"),
+            )
+        },
+        guide: || {
+            format!(
+                "每点为一个省份；落在红色 {} 控制限之外的点（红色）为统计上异常的高不合格率。",
+                vocab::alarm_limit()
+            )
+        },
     },
     Spec {
-        id: "platforms",
+        id: ChartId::Platforms,
         size: (900, 560),
-        title: |q| format!("{q} 平台网购投诉量（前 15）"),
-        guide: "条长为投诉件数；括号内为每万户平台内经营者的投诉件数。",
+        title: |q| {
+            (
+                format!("{q} 平台网购投诉量（前 15）"),
+                format!("{q} online complaints by platform (top 15)"),
+            )
+        },
+        guide: || "条长为投诉件数；括号内为每万户平台内经营者的投诉件数。".into(),
     },
     Spec {
-        id: "quality",
+        id: ChartId::Quality,
         size: (900, 360),
-        title: |_| "最近一次入库：各来源读取行数".to_string(),
-        guide: "读取行数 = 入库 + 被替代 + 隔离。",
+        title: |_| {
+            (
+                "最近一次入库：各来源读取行数".into(),
+                "Latest load: rows read by source".into(),
+            )
+        },
+        guide: || "读取行数 = 入库 + 被替代 + 隔离。".into(),
     },
 ];
 
 fn draw<DB: DrawingBackend>(
-    id: &str,
+    s: &Spec,
     area: &DrawingArea<DB, plotters::coord::Shift>,
     d: &Data,
     q: &str,
     l: Lang,
 ) -> charts::ChartResult {
-    let f: Draw<DB> = match id {
-        "ranking" => charts::ranking,
-        "map" => charts::tile_map,
-        "trend" => |a, d, q, l| charts::trend(a, d, q, l, 5),
-        "heatmap" => charts::heat_map,
-        "funnel" => charts::funnel,
-        "platforms" => charts::platforms,
-        _ => |a, d, _, l| charts::data_quality(a, d, l),
-    };
-    f(area, d, q, l)
+    let title = s.title(q, l);
+    match s.id {
+        ChartId::Ranking => charts::ranking(area, d, q, l, &title),
+        ChartId::Map => charts::tile_map(area, d, q, l, &title),
+        ChartId::Trend => charts::trend(area, d, q, l, TREND_TOP, &title),
+        ChartId::Heatmap => charts::heat_map(area, d, q, l, &title),
+        ChartId::Funnel => charts::funnel(area, d, q, l, &title),
+        ChartId::Platforms => charts::platforms(area, d, q, l, &title),
+        ChartId::Quality => charts::data_quality(area, d, l, &title),
+    }
 }
 
 /// Renders the dashboard of `quarter` (default: the latest) into `out`.
@@ -156,15 +231,15 @@ pub fn render_data(d: &Data, quarter: Option<&str>, out: &Path) -> Result<Render
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, s.size).into_drawing_area();
-            draw(s.id, &area, d, &q, Lang::Chinese).map_err(|m| ReportError::Chart {
-                chart: s.id.into(),
+            draw(s, &area, d, &q, Lang::Chinese).map_err(|m| ReportError::Chart {
+                chart: s.id.slug().into(),
                 message: m,
             })?;
         }
         charts_out.push(html::Chart {
             id: s.id,
-            title: (s.title)(&q),
-            guide: s.guide.to_string(),
+            title: s.title(&q, Lang::Chinese),
+            guide: (s.guide)(),
             svg,
         });
     }
@@ -178,11 +253,11 @@ pub fn render_data(d: &Data, quarter: Option<&str>, out: &Path) -> Result<Render
     }
     if let Some(lang) = lang {
         for s in &SPECS {
-            let path = out.join(format!("{}-{q}.png", s.id));
+            let path = out.join(format!("{}-{q}.png", s.id.slug()));
             {
                 let area = BitMapBackend::new(&path, s.size).into_drawing_area();
-                draw(s.id, &area, d, &q, lang).map_err(|m| ReportError::Chart {
-                    chart: s.id.into(),
+                draw(s, &area, d, &q, lang).map_err(|m| ReportError::Chart {
+                    chart: s.id.slug().into(),
                     message: m,
                 })?;
             }

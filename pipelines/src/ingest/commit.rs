@@ -25,6 +25,7 @@ use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::stage::{writer_props, Staged};
+use crate::outcome::Issue;
 use crate::schema::{lake_columns, schema_of, staging_columns};
 use crate::IngestError;
 use wangjian_contract::sources::Source;
@@ -232,7 +233,7 @@ fn decide(
         }
         if unknown_platform > 0 {
             s.report.issues.insert(
-                ("platform_id".into(), "unknown_platform".into()),
+                ("platform_id".into(), Issue::UnknownPlatform),
                 unknown_platform,
             );
         }

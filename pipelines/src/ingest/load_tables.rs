@@ -9,38 +9,16 @@ use parquet::arrow::ArrowWriter;
 use super::report::FileReport;
 use super::stage::writer_props;
 use crate::batch::{RowsBuilder, V};
-use crate::schema::OutType;
+use crate::schema::{columns_of, OutType, LOAD_ISSUES, LOAD_RUNS};
 use crate::IngestError;
 use wangjian_contract::reference::FILES;
 
 pub fn load_runs_columns() -> Vec<(&'static str, OutType)> {
-    vec![
-        ("run", OutType::Str),
-        ("started_at", OutType::Ts),
-        ("finished_at", OutType::Ts),
-        ("source", OutType::Str),
-        ("file", OutType::Str),
-        ("format", OutType::Str),
-        ("encoding", OutType::Str),
-        ("status", OutType::Str),
-        ("message", OutType::Str),
-        ("rows_read", OutType::I64),
-        ("loaded", OutType::I64),
-        ("superseded", OutType::I64),
-        ("quarantined", OutType::I64),
-    ]
+    columns_of(LOAD_RUNS)
 }
 
 pub fn load_issues_columns() -> Vec<(&'static str, OutType)> {
-    vec![
-        ("run", OutType::Str),
-        ("source", OutType::Str),
-        ("file", OutType::Str),
-        ("kind", OutType::Str),
-        ("column_name", OutType::Str),
-        ("code", OutType::Str),
-        ("rows", OutType::I64),
-    ]
+    columns_of(LOAD_ISSUES)
 }
 
 fn write_one(path: &Path, rows: &mut RowsBuilder) -> Result<PathBuf, IngestError> {
@@ -74,7 +52,7 @@ pub fn stage_run_tables(
             V::Ts(finished),
             s(&f.source),
             s(&f.file),
-            s(&f.format),
+            f.format.map(|x| s(x.name())).unwrap_or(V::Null),
             f.encoding.as_deref().map(s).unwrap_or(V::Null),
             s(if f.rejected.is_some() {
                 "rejected"
@@ -94,7 +72,7 @@ pub fn stage_run_tables(
                 s(&f.file),
                 s("quarantine"),
                 V::Null,
-                s(reason),
+                s(reason.code()),
                 V::I(*n as i64),
             ]);
         }
@@ -105,7 +83,7 @@ pub fn stage_run_tables(
                 s(&f.file),
                 s("field"),
                 s(col),
-                s(code),
+                s(code.code()),
                 V::I(*n as i64),
             ]);
         }

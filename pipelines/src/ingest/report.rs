@@ -2,12 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::outcome::{Issue, Reason};
+use crate::read::Format;
+
 /// The outcome of one file.
 #[derive(Debug, Clone, Default)]
 pub struct FileReport {
     pub source: String,
     pub file: String,
-    pub format: String,
+    /// `None` when the file's name names no format we read.
+    pub format: Option<Format>,
     pub encoding: Option<String>,
     /// Set when the file was rejected whole: why.
     pub rejected: Option<String>,
@@ -15,10 +19,10 @@ pub struct FileReport {
     pub loaded: u64,
     pub superseded: u64,
     pub quarantined: u64,
-    /// reason code → rows
-    pub reasons: BTreeMap<String, u64>,
-    /// (column, issue code) → rows
-    pub issues: BTreeMap<(String, String), u64>,
+    /// quarantine reason → rows
+    pub reasons: BTreeMap<Reason, u64>,
+    /// (column, field-level issue) → rows
+    pub issues: BTreeMap<(String, Issue), u64>,
     pub unknown_columns: Vec<String>,
 }
 
@@ -75,12 +79,19 @@ impl RunReport {
                         f.source, f.read, f.loaded, f.superseded, f.quarantined, f.file
                     ));
                     for (reason, n) in &f.reasons {
-                        s.push_str(&format!("{:<11} {:>54}  quarantined: {reason}\n", "", n));
+                        s.push_str(&format!(
+                            "{:<11} {:>54}  quarantined: {}\n",
+                            "",
+                            n,
+                            reason.code()
+                        ));
                     }
                     for ((col, issue), n) in &f.issues {
                         s.push_str(&format!(
-                            "{:<11} {:>54}  data quality: {col} {issue}\n",
-                            "", n
+                            "{:<11} {:>54}  data quality: {col} {}\n",
+                            "",
+                            n,
+                            issue.code()
                         ));
                     }
                 }

@@ -17,7 +17,7 @@ use parquet::file::properties::WriterProperties;
 
 use super::report::FileReport;
 use crate::batch::{RowsBuilder, V};
-use crate::outcome::Issue;
+use crate::outcome::{Issue, Reason};
 use crate::read::{self, RawRecord, ReadError};
 use crate::schema::{quarantine_columns, staging_columns};
 use crate::validate::{map_headers, Validator};
@@ -85,7 +85,7 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
         Err(why) => {
             let _ = std::fs::remove_file(&data_path);
             let _ = std::fs::remove_file(&q_path);
-            let format = report.format.clone();
+            let format = report.format;
             let encoding = report.encoding.clone();
             Staged {
                 report: FileReport {
@@ -112,8 +112,9 @@ fn stage_inner(
     q_path: &Path,
     report: &mut FileReport,
 ) -> Result<(bool, bool), String> {
+    report.format = read::format_of(path);
     let (mut reader, info) = read::open(path).map_err(|e| e.0)?;
-    report.format = info.format.to_string();
+    report.format = Some(info.format);
     report.encoding = info.encoding.map(str::to_string);
     let headers = reader.headers().to_vec();
     let map = map_headers(src, &headers)?;
@@ -124,9 +125,7 @@ fn stage_inner(
             map.unknown.join(", ")
         );
         for u in &map.unknown {
-            report
-                .issues
-                .insert((u.clone(), Issue::UnknownColumn.code().to_string()), 1);
+            report.issues.insert((u.clone(), Issue::UnknownColumn), 1);
         }
         report.unknown_columns = map.unknown.clone();
     }
@@ -195,7 +194,7 @@ fn stage_inner(
                             }
                             Err(rej) => {
                                 out.quarantined += 1;
-                                *out.reasons.entry(rej.reason.code()).or_default() += 1;
+                                *out.reasons.entry(rej.reason).or_default() += 1;
                                 let raw = validator.raw_text(rec, headers);
                                 qrows.push(&[
                                     run_v.clone(),
@@ -228,8 +227,8 @@ fn stage_inner(
                 Ok(v) => {
                     report.read += v.read;
                     report.quarantined += v.quarantined;
-                    for (code, n) in v.reasons {
-                        *report.reasons.entry(code.to_string()).or_default() += n;
+                    for (reason, n) in v.reasons {
+                        *report.reasons.entry(reason).or_default() += n;
                     }
                     if let Some(b) = v.data {
                         write_batch(&mut data_w, data_path, &b)?;
@@ -263,10 +262,8 @@ fn stage_inner(
         }
         failure.map_or(Ok(()), Err)
     })?;
-    for ((col, issue), n) in &issues {
-        report
-            .issues
-            .insert((col.clone(), issue.code().to_string()), *n);
+    for ((col, issue), n) in issues {
+        report.issues.insert((col, issue), n);
     }
     let has_data = data_w.is_some();
     let has_q = q_w.is_some();
@@ -282,7 +279,7 @@ fn stage_inner(
 struct Validated {
     read: u64,
     quarantined: u64,
-    reasons: BTreeMap<&'static str, u64>,
+    reasons: BTreeMap<Reason, u64>,
     data: Option<RecordBatch>,
     quarantine: Option<RecordBatch>,
 }

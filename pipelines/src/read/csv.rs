@@ -79,7 +79,11 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
     let info = FileInfo {
-        format: if gz { "csv.gz" } else { "csv" },
+        format: if gz {
+            super::Format::CsvGz
+        } else {
+            super::Format::Csv
+        },
         encoding: Some(encoding.name()),
     };
     Ok((

@@ -49,7 +49,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         .map(|(i, h)| (h.clone(), i))
         .collect();
     let info = FileInfo {
-        format: "jsonl",
+        format: super::Format::Jsonl,
         encoding: Some("UTF-8"),
     };
     Ok((

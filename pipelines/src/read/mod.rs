@@ -21,10 +21,42 @@ pub struct RawRecord {
     pub malformed: Option<String>,
 }
 
+/// The extract formats of sources.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    Csv,
+    CsvGz,
+    Xlsx,
+    Jsonl,
+    Parquet,
+}
+
+/// Every format, in the order they are documented.
+pub const FORMATS: [Format; 5] = [
+    Format::Csv,
+    Format::CsvGz,
+    Format::Xlsx,
+    Format::Jsonl,
+    Format::Parquet,
+];
+
+impl Format {
+    /// The name recorded in `load_runs.format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::CsvGz => "csv.gz",
+            Format::Xlsx => "xlsx",
+            Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
 /// What the reader learnt about the file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FileInfo {
-    pub format: &'static str,
+    pub format: Format,
     pub encoding: Option<&'static str>,
 }
 
@@ -47,18 +79,18 @@ pub trait RecordReader: Send {
 }
 
 /// The formats we read, by file name.
-pub fn format_of(path: &Path) -> Option<&'static str> {
+pub fn format_of(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_string_lossy().to_lowercase();
     if name.ends_with(".csv.gz") {
-        Some("csv.gz")
+        Some(Format::CsvGz)
     } else if name.ends_with(".csv") {
-        Some("csv")
+        Some(Format::Csv)
     } else if name.ends_with(".xlsx") {
-        Some("xlsx")
+        Some(Format::Xlsx)
     } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-        Some("jsonl")
+        Some(Format::Jsonl)
     } else if name.ends_with(".parquet") {
-        Some("parquet")
+        Some(Format::Parquet)
     } else {
         None
     }
@@ -72,9 +104,10 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         )
     })?;
     match format {
-        "csv" | "csv.gz" => csv::open(path, format == "csv.gz"),
-        "xlsx" => xlsx::open(path),
-        "jsonl" => jsonl::open(path),
-        _ => parquet::open(path),
+        Format::Csv => csv::open(path, false),
+        Format::CsvGz => csv::open(path, true),
+        Format::Xlsx => xlsx::open(path),
+        Format::Jsonl => jsonl::open(path),
+        Format::Parquet => parquet::open(path),
     }
 }

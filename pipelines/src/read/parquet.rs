@@ -28,7 +28,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         .build()
         .map_err(|e| ReadError::new(format!("not a readable Parquet file: {e}")))?;
     let info = FileInfo {
-        format: "parquet",
+        format: super::Format::Parquet,
         encoding: None,
     };
     Ok((

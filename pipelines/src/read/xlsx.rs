@@ -34,7 +34,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         _ => return Err(lost()),
     };
     let info = FileInfo {
-        format: "xlsx",
+        format: super::Format::Xlsx,
         encoding: None,
     };
     Ok((
