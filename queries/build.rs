@@ -24,6 +24,31 @@ fn main() {
         ));
     }
     code.push_str("];\n");
+    // Read-only views that reports run at render time (queries/views/*.sql).
+    let views_dir = dir.join("views");
+    let mut views: Vec<String> = std::fs::read_dir(&views_dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect()
+        })
+        .unwrap_or_default();
+    views.sort();
+    println!("cargo:rerun-if-changed={}", views_dir.display());
+    code.push_str(
+        "/// The views, by name (file name without .sql).\npub const VIEWS: &[(&str, &str)] = &[\n",
+    );
+    for v in &views {
+        let path = views_dir.join(v);
+        println!("cargo:rerun-if-changed={}", path.display());
+        code.push_str(&format!(
+            "    ({:?}, include_str!({:?})),\n",
+            v.trim_end_matches(".sql"),
+            path.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
     let weights = dir.join("risk_weights.csv");
     println!("cargo:rerun-if-changed={}", weights.display());
     println!("cargo:rerun-if-changed={}", dir.display());

@@ -21,7 +21,7 @@ use thiserror::Error;
 use wangjian_lake::{Lake, LakeError};
 
 pub use format::{write_batches, Format};
-pub use query_set::QuerySet;
+pub use query_set::{view_sql, QuerySet};
 pub use shell::run_shell;
 
 #[derive(Debug, Error)]
@@ -116,6 +116,13 @@ pub async fn run_sql(
         out.push(collect(ctx, plan).await?);
     }
     Ok(out)
+}
+
+/// Runs a view of `queries/views/` read-only and returns its rows.
+pub async fn run_view(ctx: &SessionContext, name: &str) -> Result<Vec<RecordBatch>, QueryError> {
+    let sql = view_sql(name).ok_or_else(|| QueryError::Sql(format!("no view named {name}")))?;
+    let mut results = run_sql(ctx, sql, Access::ReadOnly).await?;
+    Ok(results.pop().map(|(_, b)| b).unwrap_or_default())
 }
 
 async fn collect(

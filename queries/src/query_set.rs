@@ -10,6 +10,14 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
 
+/// The text of a compiled-in view of `queries/views/` (a read-only query).
+pub fn view_sql(name: &str) -> Option<&'static str> {
+    builtin::VIEWS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
 /// Query files in name order and the weights file's text.
 #[derive(Debug, Clone)]
 pub struct QuerySet {

@@ -242,43 +242,20 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
         (&a.quarter, &a.region_code, &a.alert).cmp(&(&b.quarter, &b.region_code, &b.alert))
     });
 
-    // Data quality of the latest load run.
-    let runs = each(&batches(ctx, "load_runs").await?, |c, i| {
-        Ok((
-            c.s("run", i)?,
-            c.s("source", i)?,
-            c.s("status", i)?,
-            [
-                c.i("rows_read", i)?,
-                c.i("loaded", i)?,
-                c.i("superseded", i)?,
-                c.i("quarantined", i)?,
-            ]
-            .map(|x| x.unwrap_or(0)),
-        ))
+    // Data quality of the latest load run (queries/views/load_summary.sql).
+    let summary = wangjian_queries::run_view(ctx, "load_summary").await?;
+    d.load = each(&summary, |c, i| {
+        Ok(LoadFigure {
+            source: c.s("source", i)?,
+            files: c.i("files", i)?.unwrap_or(0),
+            rejected: c.i("rejected", i)?.unwrap_or(0),
+            read: c.i("rows_read", i)?.unwrap_or(0),
+            loaded: c.i("loaded", i)?.unwrap_or(0),
+            superseded: c.i("superseded", i)?.unwrap_or(0),
+            quarantined: c.i("quarantined", i)?.unwrap_or(0),
+        })
     })?;
-    if let Some(last) = runs.iter().map(|r| r.0.clone()).max() {
-        for (run, source, status, n) in runs.iter().filter(|r| r.0 == last) {
-            let _ = run;
-            let e = match d.load.iter_mut().position(|l| &l.source == source) {
-                Some(p) => &mut d.load[p],
-                None => {
-                    d.load.push(LoadFigure {
-                        source: source.clone(),
-                        ..Default::default()
-                    });
-                    d.load.last_mut().expect("just pushed")
-                }
-            };
-            e.files += 1;
-            e.rejected += i64::from(status == "rejected");
-            e.read += n[0];
-            e.loaded += n[1];
-            e.superseded += n[2];
-            e.quarantined += n[3];
-        }
-        d.load_run = Some(last);
-    }
+    d.load_run = each(&summary, |c, i| c.s("run", i))?.into_iter().next();
     Ok(d)
 }
 
