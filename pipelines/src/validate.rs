@@ -512,3 +512,185 @@ impl<'a> Validator<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The cross-column rules of each source (sources.md), one row at a time.
+
+    use super::*;
+
+    fn load_time() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2025, 10, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a date")
+    }
+
+    /// Validates one row of `source` given as (column, value) pairs.
+    fn check(source: &str, row: &[(&str, &str)]) -> Result<ValidRow, Rejection> {
+        let src = wangjian_contract::source(source).expect("a source");
+        let headers: Vec<String> = row.iter().map(|(c, _)| c.to_string()).collect();
+        let map = map_headers(src, &headers).expect("the header maps");
+        let mut v = Validator::new(src, map, b"test-key", load_time());
+        v.row(&RawRecord {
+            row: 1,
+            fields: row.iter().map(|(_, x)| x.to_string()).collect(),
+            malformed: None,
+        })
+    }
+
+    fn reason(r: Result<ValidRow, Rejection>) -> Option<Reason> {
+        r.err().map(|e| e.reason)
+    }
+
+    const COMPLAINT: [(&str, &str); 10] = [
+        ("record_id", "A1"),
+        ("kind", "投诉"),
+        ("received_at", "2025-07-01 10:00:00"),
+        ("region_code", "110000"),
+        ("is_online", "是"),
+        ("category", "G01"),
+        ("problem", "P01"),
+        ("status", "已办结"),
+        ("closed_at", "2025-07-20 09:00:00"),
+        ("outcome", "调解成功"),
+    ];
+
+    fn complaint(changes: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        COMPLAINT
+            .iter()
+            .map(|(c, v)| {
+                let v = changes.iter().find(|(k, _)| k == c).map_or(*v, |(_, x)| *x);
+                (*c, v.to_string())
+            })
+            .collect()
+    }
+
+    fn check_owned(source: &str, row: &[(&'static str, String)]) -> Result<ValidRow, Rejection> {
+        let pairs: Vec<(&str, &str)> = row.iter().map(|(c, v)| (*c, v.as_str())).collect();
+        check(source, &pairs)
+    }
+
+    #[test]
+    fn complaint_status_and_dates_agree() {
+        assert!(check_owned("complaints", &complaint(&[])).is_ok());
+        // A closed status needs closed_at; closed_at needs a closed status.
+        let r = check_owned(
+            "complaints",
+            &complaint(&[("closed_at", ""), ("outcome", "")]),
+        );
+        assert_eq!(reason(r), Some(Reason::StatusDates));
+        let r = check_owned(
+            "complaints",
+            &complaint(&[("status", "已受理"), ("outcome", "")]),
+        );
+        assert_eq!(reason(r), Some(Reason::StatusDates));
+        // An outcome needs closed_at.
+        let r = check_owned(
+            "complaints",
+            &complaint(&[("status", "已受理"), ("closed_at", "")]),
+        );
+        assert_eq!(reason(r), Some(Reason::StatusDates));
+        // Closed before received.
+        let r = check_owned(
+            "complaints",
+            &complaint(&[("closed_at", "2025-06-30 23:59:59")]),
+        );
+        assert_eq!(reason(r), Some(Reason::DateOrder));
+        // Closed the same second it was received is in order.
+        let r = check_owned(
+            "complaints",
+            &complaint(&[("closed_at", "2025-07-01 10:00:00")]),
+        );
+        assert!(r.is_ok());
+    }
+
+    #[test]
+    fn a_case_closes_on_or_after_its_filing() {
+        let case = |closed: &str| {
+            check(
+                "cases",
+                &[
+                    ("case_id", "C1"),
+                    ("filed_at", "2025-07-10"),
+                    ("closed_at", closed),
+                    ("region_code", "110000"),
+                    ("source", "投诉举报"),
+                    ("violation", "V01"),
+                    ("is_online", "是"),
+                    ("status", "结案"),
+                ],
+            )
+        };
+        assert!(case("2025-07-10").is_ok());
+        assert_eq!(reason(case("2025-07-09")), Some(Reason::DateOrder));
+    }
+
+    #[test]
+    fn a_passed_sample_has_no_failed_items() {
+        let sample = |result: &str| {
+            check(
+                "sampling",
+                &[
+                    ("sample_id", "S1"),
+                    ("sampled_at", "2025-07-15"),
+                    ("region_code", "330100"),
+                    ("category", "G03"),
+                    ("result", result),
+                    ("failed_items", "菌落总数"),
+                ],
+            )
+        };
+        let failed_items = |r: &ValidRow| {
+            let src = wangjian_contract::source("sampling").expect("sampling");
+            let i = business_columns(src)
+                .iter()
+                .position(|(n, _)| *n == "failed_items")
+                .expect("a column");
+            r.values[i].clone()
+        };
+        let passed = sample("合格").expect("loads");
+        assert!(failed_items(&passed).is_null(), "set to missing");
+        let failed = sample("不合格").expect("loads");
+        assert_eq!(failed_items(&failed).as_str(), Some("菌落总数"));
+    }
+
+    #[test]
+    fn a_monitoring_record_without_action_took_none() {
+        let src = wangjian_contract::source("monitoring").expect("monitoring");
+        let r = check(
+            "monitoring",
+            &[
+                ("monitor_id", "M1"),
+                ("observed_at", "2025-07-15 08:00:00"),
+                ("region_code", "330100"),
+                ("category", "G03"),
+                ("finding", "未发现问题"),
+            ],
+        )
+        .expect("loads");
+        let i = business_columns(src)
+            .iter()
+            .position(|(n, _)| *n == "action")
+            .expect("a column");
+        assert_eq!(r.values[i].as_str(), Some("无"));
+    }
+
+    #[test]
+    fn an_entity_leaves_the_abnormal_list_after_joining_it() {
+        let entity = |until: &str| {
+            check(
+                "entities",
+                &[
+                    ("uscc", "91330100799655058B"),
+                    ("name", "某公司"),
+                    ("entity_type", "平台内经营者"),
+                    ("region_code", "330100"),
+                    ("abnormal_since", "2025-01-01"),
+                    ("abnormal_until", until),
+                ],
+            )
+        };
+        assert!(entity("2025-01-01").is_ok());
+        assert_eq!(reason(entity("2024-12-31")), Some(Reason::DateOrder));
+    }
+}

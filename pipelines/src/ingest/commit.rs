@@ -134,6 +134,31 @@ async fn held_versions(
     Ok(held)
 }
 
+/// What becomes of a staged row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// A key the table does not hold: appended.
+    Insert,
+    /// A newer or same-time, different version of a held key: merged.
+    Update,
+    /// An older or identical version, or not the run's winner for its key.
+    Superseded,
+}
+
+/// The version rule (docs/ingest.md, Versions): `winner` is whether the row
+/// is its key's best in the run; `held` the table's (version micros,
+/// content hash) for the key; `ts` and `hash` the row's.
+fn decision(winner: bool, held: Option<(i64, u64)>, ts: i64, hash: u64) -> Decision {
+    match (winner, held) {
+        (false, _) => Decision::Superseded,
+        (true, None) => Decision::Insert,
+        (true, Some((held_ts, held_hash))) if ts >= held_ts && hash != held_hash => {
+            Decision::Update
+        }
+        (true, Some(_)) => Decision::Superseded,
+    }
+}
+
 /// The files that a source's rows go to the table from.
 pub struct Outgoing {
     pub inserts: Option<PathBuf>,
@@ -186,18 +211,9 @@ fn decide(
                 let k = key_hash(keys.value(i));
                 let rank = (ts.value(i), seqs.value(i), rows.value(i));
                 let winner = best.get(&k) == Some(&rank);
-                let (is_ins, is_upd) = if !winner {
-                    (false, false)
-                } else {
-                    match held.get(&k) {
-                        None => (true, false),
-                        Some(&(held_ts, held_hash)) => {
-                            let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(1);
-                            let newer = ts.value(i) >= held_ts && h != held_hash;
-                            (false, newer)
-                        }
-                    }
-                };
+                let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(1);
+                let d = decision(winner, held.get(&k).copied(), ts.value(i), h);
+                let (is_ins, is_upd) = (d == Decision::Insert, d == Decision::Update);
                 if is_ins || is_upd {
                     s.report.loaded += 1;
                 } else {
@@ -309,4 +325,25 @@ async fn commit_inner(
         version = Some(merge_updates(lake, src, upd).await?);
     }
     Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decision, Decision::*};
+
+    #[test]
+    fn the_version_rule() {
+        // Not the run's best row for its key.
+        assert_eq!(decision(false, None, 10, 1), Superseded);
+        // A new key.
+        assert_eq!(decision(true, None, 10, 1), Insert);
+        // Newer and different: replaces; same time and different: the later arrival wins.
+        assert_eq!(decision(true, Some((9, 2)), 10, 1), Update);
+        assert_eq!(decision(true, Some((10, 2)), 10, 1), Update);
+        // Identical content, whatever its time: changes nothing (a reload).
+        assert_eq!(decision(true, Some((10, 1)), 10, 1), Superseded);
+        assert_eq!(decision(true, Some((9, 1)), 10, 1), Superseded);
+        // Older than the held version: never overwrites it.
+        assert_eq!(decision(true, Some((11, 2)), 10, 1), Superseded);
+    }
 }
