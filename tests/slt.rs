@@ -7,7 +7,11 @@
 //!   `R` real (printed rounded to 6 decimals), `B` boolean; NULL prints `NULL`;
 //!   columns are separated by one space;
 //! - `run queries [weights=FILE]`: runs the project's `queries/*.sql` files in
-//!   the session (with the risk weights of FILE instead of queries/risk_weights.csv).
+//!   the session (with the risk weights of FILE instead of queries/risk_weights.csv);
+//! - `lake tables`: creates every table ingest writes, empty, with its lake
+//!   schema (`wangjian_pipelines::schema::lake_tables`); fixtures then fill
+//!   them with `INSERT INTO t (columns) ...`, so that a renamed lake column
+//!   breaks them.
 //!
 //! Expected values in the .slt files are worked out by hand in comments.
 
@@ -65,6 +69,24 @@ fn queries_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("queries")
 }
 
+/// The schema with text as `Utf8View`, as SQL literals and the lake's
+/// Parquet scans give it (a table of plain `Utf8` mixed with `Utf8View`
+/// batches from INSERT trips DataFusion's batch coalescer).
+fn view_strings(schema: &arrow::datatypes::SchemaRef) -> arrow::datatypes::SchemaRef {
+    let fields: Vec<arrow::datatypes::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let t = match f.data_type() {
+                DataType::Utf8 => DataType::Utf8View,
+                other => other.clone(),
+            };
+            f.as_ref().clone().with_data_type(t)
+        })
+        .collect();
+    std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
+}
+
 async fn run_file(path: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let ctx = wangjian_queries::new_session();
@@ -90,7 +112,15 @@ async fn run_file(path: &Path) -> Result<usize, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(rest) = line.strip_prefix("run queries") {
+        if line == "lake tables" {
+            for (name, schema) in wangjian_pipelines::schema::lake_tables() {
+                let schema = view_strings(&schema);
+                let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![]])
+                    .map_err(|e| format!("{}:{at}: {e}", path.display()))?;
+                ctx.register_table(name, std::sync::Arc::new(table))
+                    .map_err(|e| format!("{}:{at}: {e}", path.display()))?;
+            }
+        } else if let Some(rest) = line.strip_prefix("run queries") {
             let dir = queries_dir();
             let weights = match rest.trim().strip_prefix("weights=") {
                 Some(w) => Path::new(env!("CARGO_MANIFEST_DIR")).join(w),

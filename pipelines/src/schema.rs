@@ -189,3 +189,41 @@ pub fn columns_of(table: &[LoadColumn]) -> Vec<(&'static str, OutType)> {
 pub fn quarantine_columns() -> Vec<(&'static str, OutType)> {
     columns_of(QUARANTINE)
 }
+
+/// The columns of a reference table, from its CSV header: `population` is a
+/// count, every other column text.
+pub fn reference_columns(header: &str) -> Vec<(&str, OutType)> {
+    header
+        .split(',')
+        .map(|h| {
+            let t = if h == "population" {
+                OutType::I64
+            } else {
+                OutType::Str
+            };
+            (h, t)
+        })
+        .collect()
+}
+
+/// Every table ingest writes, with its lake schema: the six sources, the
+/// load tables and the reference lists. (Tests build fixtures on these, so
+/// that a renamed column breaks them.)
+pub fn lake_tables() -> Vec<(&'static str, SchemaRef)> {
+    let mut out: Vec<(&'static str, SchemaRef)> = wangjian_contract::SOURCES
+        .iter()
+        .map(|s| (s.name, schema_of(&lake_columns(s))))
+        .collect();
+    for (name, cols) in [
+        ("quarantine", QUARANTINE),
+        ("load_runs", LOAD_RUNS),
+        ("load_issues", LOAD_ISSUES),
+    ] {
+        out.push((name, schema_of(&columns_of(cols))));
+    }
+    for (name, text) in wangjian_contract::reference::FILES {
+        let header = text.lines().next().unwrap_or_default();
+        out.push((name, schema_of(&reference_columns(header))));
+    }
+    out
+}

@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use super::report::FileReport;
 use super::stage::writer_props;
 use crate::batch::{RowsBuilder, V};
-use crate::schema::{columns_of, OutType, LOAD_ISSUES, LOAD_RUNS};
+use crate::schema::{columns_of, reference_columns, OutType, LOAD_ISSUES, LOAD_RUNS};
 use crate::IngestError;
 use wangjian_contract::reference::FILES;
 
@@ -102,20 +102,7 @@ pub fn stage_reference(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Inges
     let mut out = Vec::new();
     for (name, text) in FILES {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-        let cols: Vec<(&str, OutType)> = header
-            .iter()
-            .map(|h| {
-                (
-                    *h,
-                    if *h == "population" {
-                        OutType::I64
-                    } else {
-                        OutType::Str
-                    },
-                )
-            })
-            .collect();
+        let cols = reference_columns(lines.next().unwrap_or_default());
         let mut rows = RowsBuilder::new(&cols);
         for line in lines {
             let vals: Vec<V> = line
