@@ -100,7 +100,16 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         d.load_run.as_deref().map(|r| format!("最近一次入库批次：{}。", esc(r))).unwrap_or_default()
     ));
 
-    // Headline figures.
+    headline(&mut h, d, q);
+    ranking(&mut h, d, q, charts);
+    alerts(&mut h, d, q);
+    quality(&mut h, d, charts);
+    closing(&mut h, notes);
+    h
+}
+
+/// The national headline figures with their changes.
+fn headline(h: &mut String, d: &Data, q: &str) {
     let prev = d.shift(q, 1);
     let year = d.shift(q, 4);
     let nat = |qq: &Option<String>| qq.as_deref().and_then(|x| d.national(x));
@@ -146,8 +155,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         rel(rec, year.as_deref().and_then(|x| d.recovered_of(x)))
     ));
     h.push_str("</tbody>\n</table>\n<p class=\"guide\">读图：环比为与上一季度相比，同比为与上年同季度相比；比率的变化以百分点表示；“—”表示无可比数据。</p>\n</section>\n");
+}
 
-    // Ranking table.
+/// The ranking table, its charts and the chart sections.
+fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
     h.push_str("<section id=\"ranking\">\n<h2>各省风险指数排名</h2>\n");
     h.push_str(&format!(
         "<p class=\"legend\">风险等级：{}</p>\n",
@@ -194,8 +205,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         }
         h.push_str("</section>\n");
     }
+}
 
-    // Alerts.
+/// The alarms of the quarter.
+fn alerts(h: &mut String, d: &Data, q: &str) {
     let alerts: Vec<_> = d.alerts.iter().filter(|a| a.quarter == q).collect();
     h.push_str("<section id=\"alerts\">\n<h2>预警</h2>\n");
     if alerts.is_empty() {
@@ -231,8 +244,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         "<p class=\"guide\">读图：预警只针对省份；{}。</p>\n</section>\n",
         rules.join("；")
     ));
+}
 
-    // Data quality.
+/// The data quality of the latest load.
+fn quality(h: &mut String, d: &Data, charts: &[Chart]) {
     h.push_str("<section id=\"quality\">\n<h2>数据质量（最近一次入库）</h2>\n");
     for c in charts.iter().filter(|c| c.id == ChartId::Quality) {
         h.push_str(&figure(c));
@@ -254,6 +269,10 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         ));
     }
     h.push_str("</tbody>\n</table>\n<p class=\"guide\">读图：每一行读取的数据要么入库（新记录或新版本），要么被替代（旧版本或重复），要么被隔离（附原因，可在 quarantine 表中查询）。</p>\n</section>\n");
+}
+
+/// Notes on how the page was made (e.g. a missing font), and the end.
+fn closing(h: &mut String, notes: &[String]) {
     if !notes.is_empty() {
         h.push_str("<section id=\"notes\">\n<h2>说明</h2>\n<ul>\n");
         for n in notes {
@@ -262,7 +281,6 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
         h.push_str("</ul>\n</section>\n");
     }
     h.push_str("</body>\n</html>\n");
-    h
 }
 
 fn figure(c: &Chart) -> String {

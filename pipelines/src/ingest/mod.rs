@@ -38,40 +38,64 @@ fn now_local() -> NaiveDateTime {
     (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
 }
 
-/// Runs one ingest into the lake.
+/// Runs one ingest into the lake: collect the files, repair the lake, stage
+/// every file, commit every source, commit the run's own tables, publish.
 pub async fn ingest(
     lake: &Lake,
     paths: &[PathBuf],
     opts: &IngestOptions,
 ) -> Result<RunReport, IngestError> {
-    let forced: Option<&'static Source> = match &opts.source {
-        Some(name) => Some(source(name).ok_or_else(|| {
-            IngestError::Usage(format!(
-                "unknown source '{name}' (one of: {})",
-                SOURCES
-                    .iter()
-                    .map(|s| s.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?),
-        None => None,
-    };
+    let forced = forced_source(opts)?;
     let by_source = files::collect(paths, forced)?;
     let _lock = lake.lock_writer()?;
     let repairs = lake.repair().await?;
     for r in &repairs {
         tracing::warn!("{r}");
     }
-    let secret = crate::secret::load_secret(lake.root())?;
-    let started = now_local();
-    let run = Lake::run_name();
-    let dir = lake.staging_dir(&run);
-    std::fs::create_dir_all(&dir).map_err(|e| IngestError::io(&dir, e))?;
+    let run = Run::start(lake)?;
+    let bar = progress_bar(opts, by_source.values().map(Vec::len).sum());
+    let mut staged = run.stage_all(&by_source, &bar)?;
+    let mut changed = run.commit_sources(&mut staged, &bar).await?;
+    bar.finish_and_clear();
+    let reports: Vec<FileReport> = SOURCES
+        .iter()
+        .filter_map(|s| staged.get(s.name))
+        .flatten()
+        .map(|s| s.report.clone())
+        .collect();
+    run.commit_load_tables(&staged, &reports, &mut changed)
+        .await?;
+    run.create_missing_tables(&mut changed).await?;
+    let cat = lake.publish(&run.name, &changed)?;
+    let _ = std::fs::remove_dir_all(&run.dir);
+    Ok(RunReport {
+        run: run.name,
+        lake_version: cat.lake_version,
+        files: reports,
+        repairs,
+    })
+}
 
-    let total_files: usize = by_source.values().map(Vec::len).sum();
+/// The source named by `--source`, if any.
+fn forced_source(opts: &IngestOptions) -> Result<Option<&'static Source>, IngestError> {
+    let Some(name) = &opts.source else {
+        return Ok(None);
+    };
+    source(name).map(Some).ok_or_else(|| {
+        IngestError::Usage(format!(
+            "unknown source '{name}' (one of: {})",
+            SOURCES
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+fn progress_bar(opts: &IngestOptions, files: usize) -> ProgressBar {
     let bar = if opts.progress {
-        ProgressBar::new(total_files as u64)
+        ProgressBar::new(files as u64)
     } else {
         ProgressBar::hidden()
     };
@@ -79,145 +103,158 @@ pub async fn ingest(
         ProgressStyle::with_template("{spinner} {elapsed_precise} files {pos}/{len} · {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let rows_done = AtomicU64::new(0);
+    bar
+}
 
-    // Stage every file, registers first.
-    let mut staged: BTreeMap<&'static str, Vec<Staged>> = BTreeMap::new();
-    let mut seq = 0usize;
-    for src in SOURCES {
-        let Some(files) = by_source.get(src.name) else {
-            continue;
-        };
-        for path in files {
-            seq += 1;
-            let progress = |n: u64| {
-                let t = rows_done.fetch_add(n, Ordering::Relaxed) + n;
-                bar.set_message(format!("{} · {t} rows read", src.name));
+/// What every step of one run shares.
+struct Run<'a> {
+    lake: &'a Lake,
+    name: String,
+    dir: PathBuf,
+    secret: Vec<u8>,
+    started: NaiveDateTime,
+}
+
+type StagedBySource = BTreeMap<&'static str, Vec<Staged>>;
+type Changed = BTreeMap<String, TableEntry>;
+
+fn entry(version: u64, kind: TableKind) -> TableEntry {
+    TableEntry { version, kind }
+}
+
+impl<'a> Run<'a> {
+    fn start(lake: &'a Lake) -> Result<Run<'a>, IngestError> {
+        let secret = crate::secret::load_secret(lake.root())?;
+        let name = Lake::run_name();
+        let dir = lake.staging_dir(&name);
+        std::fs::create_dir_all(&dir).map_err(|e| IngestError::io(&dir, e))?;
+        Ok(Run {
+            lake,
+            name,
+            dir,
+            secret,
+            started: now_local(),
+        })
+    }
+
+    /// Stages every file, registers first (file order within a source).
+    fn stage_all(
+        &self,
+        by_source: &BTreeMap<&'static str, Vec<PathBuf>>,
+        bar: &ProgressBar,
+    ) -> Result<StagedBySource, IngestError> {
+        let rows_done = AtomicU64::new(0);
+        let mut staged: StagedBySource = BTreeMap::new();
+        let mut seq = 0usize;
+        for src in SOURCES {
+            let Some(files) = by_source.get(src.name) else {
+                continue;
             };
-            let cx = StageCtx {
-                run: &run,
-                dir: &dir,
-                secret: &secret,
-                load_time: started,
-                progress: &progress,
+            for path in files {
+                seq += 1;
+                let progress = |n: u64| {
+                    let t = rows_done.fetch_add(n, Ordering::Relaxed) + n;
+                    bar.set_message(format!("{} · {t} rows read", src.name));
+                };
+                let cx = StageCtx {
+                    run: &self.name,
+                    dir: &self.dir,
+                    secret: &self.secret,
+                    load_time: self.started,
+                    progress: &progress,
+                };
+                let s = tokio::task::block_in_place(|| stage_file(src, path, seq, &cx));
+                bar.inc(1);
+                staged.entry(src.name).or_default().push(s);
+            }
+        }
+        Ok(staged)
+    }
+
+    /// Decides and commits each source's rows, registers first (events are
+    /// checked against the platforms as this run leaves them).
+    async fn commit_sources(
+        &self,
+        staged: &mut StagedBySource,
+        bar: &ProgressBar,
+    ) -> Result<Changed, IngestError> {
+        let mut changed = Changed::new();
+        let mut known_platforms: Option<HashSet<String>> = None;
+        for src in SOURCES {
+            let Some(list) = staged.get_mut(src.name) else {
+                continue;
             };
-            let s = tokio::task::block_in_place(|| stage_file(src, path, seq, &cx));
-            bar.inc(1);
-            staged.entry(src.name).or_default().push(s);
+            if src.is_event() && known_platforms.is_none() {
+                known_platforms = Some(platform_ids(self.lake, &changed).await?);
+            }
+            bar.set_message(format!("committing {}", src.name));
+            let platforms = known_platforms.as_ref().filter(|_| src.is_event());
+            if let Some(v) =
+                commit::commit_source(self.lake, src, list, platforms, &self.dir).await?
+            {
+                changed.insert(src.name.to_string(), entry(v, TableKind::Source));
+            }
         }
+        Ok(changed)
     }
 
-    // Decide and commit, source by source.
-    let mut changed: BTreeMap<String, TableEntry> = BTreeMap::new();
-    let mut known_platforms: Option<HashSet<String>> = None;
-    for src in SOURCES {
-        let Some(list) = staged.get_mut(src.name) else {
-            continue;
-        };
-        if src.is_event() && known_platforms.is_none() {
-            known_platforms = Some(platform_ids(lake, &changed).await?);
+    /// Commits the run's own tables: new refusals, load_runs, load_issues.
+    async fn commit_load_tables(
+        &self,
+        staged: &StagedBySource,
+        reports: &[FileReport],
+        changed: &mut Changed,
+    ) -> Result<(), IngestError> {
+        let refused: Vec<PathBuf> = staged
+            .values()
+            .flatten()
+            .filter_map(|s| s.quarantine.clone())
+            .collect();
+        let new = quarantine::new_refusals(self.lake, &refused, &self.dir)
+            .await
+            .map_err(|e| e.in_table("quarantine"))?;
+        if let Some(new) = new {
+            let v = commit::append_parquet(self.lake, "quarantine", &[new], None).await?;
+            changed.insert("quarantine".into(), entry(v, TableKind::Load));
         }
-        bar.set_message(format!("committing {}", src.name));
-        let platforms = if src.is_event() {
-            known_platforms.as_ref()
-        } else {
-            None
-        };
-        if let Some(v) = commit::commit_source(lake, src, list, platforms, &dir).await? {
-            changed.insert(
-                src.name.to_string(),
-                TableEntry {
-                    version: v,
-                    kind: TableKind::Source,
-                },
-            );
+        let (runs_file, issues_file) = load_tables::stage_run_tables(
+            &self.dir,
+            &self.name,
+            self.started,
+            now_local(),
+            reports,
+        )?;
+        let v = commit::append_parquet(self.lake, "load_runs", &[runs_file], None).await?;
+        changed.insert("load_runs".into(), entry(v, TableKind::Load));
+        if let Some(f) = issues_file {
+            let v = commit::append_parquet(self.lake, "load_issues", &[f], None).await?;
+            changed.insert("load_issues".into(), entry(v, TableKind::Load));
         }
-    }
-    bar.finish_and_clear();
-
-    // The run's own tables.
-    let reports: Vec<FileReport> = SOURCES
-        .iter()
-        .filter_map(|s| staged.get(s.name))
-        .flatten()
-        .map(|s| s.report.clone())
-        .collect();
-    let refused: Vec<PathBuf> = staged
-        .values()
-        .flatten()
-        .filter_map(|s| s.quarantine.clone())
-        .collect();
-    let new = quarantine::new_refusals(lake, &refused, &dir)
-        .await
-        .map_err(|e| e.in_table("quarantine"))?;
-    if let Some(new) = new {
-        let v = commit::append_parquet(lake, "quarantine", &[new], None).await?;
-        changed.insert(
-            "quarantine".into(),
-            TableEntry {
-                version: v,
-                kind: TableKind::Load,
-            },
-        );
-    }
-    let (runs_file, issues_file) =
-        load_tables::stage_run_tables(&dir, &run, started, now_local(), &reports)?;
-    let v = commit::append_parquet(lake, "load_runs", &[runs_file], None).await?;
-    changed.insert(
-        "load_runs".into(),
-        TableEntry {
-            version: v,
-            kind: TableKind::Load,
-        },
-    );
-    if let Some(f) = issues_file {
-        let v = commit::append_parquet(lake, "load_issues", &[f], None).await?;
-        changed.insert(
-            "load_issues".into(),
-            TableEntry {
-                version: v,
-                kind: TableKind::Load,
-            },
-        );
-    }
-    let cat = lake.catalog()?;
-    // Every source table exists from the first run on, empty if need be.
-    for src in SOURCES {
-        if !cat.tables.contains_key(src.name) && !changed.contains_key(src.name) {
-            let schema = crate::schema::schema_of(&crate::schema::lake_columns(src));
-            let v = lake
-                .create_empty(src.name, schema, src.is_event().then_some("quarter"))
-                .await?;
-            changed.insert(
-                src.name.to_string(),
-                TableEntry {
-                    version: v,
-                    kind: TableKind::Source,
-                },
-            );
-        }
-    }
-    for (name, file) in load_tables::stage_reference(&dir)? {
-        if !cat.tables.contains_key(name) {
-            let v = commit::append_parquet(lake, name, &[file], None).await?;
-            changed.insert(
-                name.to_string(),
-                TableEntry {
-                    version: v,
-                    kind: TableKind::Reference,
-                },
-            );
-        }
+        Ok(())
     }
 
-    let cat = lake.publish(&run, &changed)?;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(RunReport {
-        run,
-        lake_version: cat.lake_version,
-        files: reports,
-        repairs,
-    })
+    /// Every source table exists from the first run on (empty if need be),
+    /// and the reference tables are written once.
+    async fn create_missing_tables(&self, changed: &mut Changed) -> Result<(), IngestError> {
+        let cat = self.lake.catalog()?;
+        for src in SOURCES {
+            if !cat.tables.contains_key(src.name) && !changed.contains_key(src.name) {
+                let schema = crate::schema::schema_of(&crate::schema::lake_columns(src));
+                let v = self
+                    .lake
+                    .create_empty(src.name, schema, src.is_event().then_some("quarter"))
+                    .await?;
+                changed.insert(src.name.to_string(), entry(v, TableKind::Source));
+            }
+        }
+        for (name, file) in load_tables::stage_reference(&self.dir)? {
+            if !cat.tables.contains_key(name) {
+                let v = commit::append_parquet(self.lake, name, &[file], None).await?;
+                changed.insert(name.to_string(), entry(v, TableKind::Reference));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Platform ids held in the lake, as this run leaves it.
