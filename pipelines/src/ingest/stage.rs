@@ -158,10 +158,17 @@ fn stage_inner(
             let (rx, map, headers, cols) = (&rx, map.clone(), &headers, &cols);
             let (file_v, run_v) = (file_v.clone(), run_v.clone());
             handles.push(scope.spawn(move || {
-                let mut validator = Validator::new(src, map, cx.secret, cx.load_time);
-                let mut rows = RowsBuilder::new(cols);
-                let mut qrows = RowsBuilder::new(&quarantine_columns());
-                let mut values: Vec<V> = Vec::with_capacity(cols.len());
+                let mut worker = Worker {
+                    validator: Validator::new(src, map, cx.secret, cx.load_time),
+                    rows: RowsBuilder::new(cols),
+                    qrows: RowsBuilder::new(&quarantine_columns()),
+                    values: Vec::with_capacity(cols.len()),
+                    src,
+                    seq,
+                    headers,
+                    run_v,
+                    file_v,
+                };
                 loop {
                     let msg = match rx.lock() {
                         Ok(r) => r.recv(),
@@ -176,40 +183,7 @@ fn stage_inner(
                         Ok(Ok(b)) if b.is_empty() => break,
                         Ok(Ok(b)) => b,
                     };
-                    let mut out = Validated {
-                        read: batch.len() as u64,
-                        ..Default::default()
-                    };
-                    for rec in &batch {
-                        match validator.row(rec) {
-                            Ok(valid) => {
-                                values.clear();
-                                values.extend(valid.values);
-                                values.push(run_v.clone());
-                                values.push(file_v.clone());
-                                values.push(V::I(rec.row as i64));
-                                values.push(V::S(format!("{:016x}", valid.hash)));
-                                values.push(V::I(seq as i64));
-                                rows.push(&values);
-                            }
-                            Err(rej) => {
-                                out.quarantined += 1;
-                                *out.reasons.entry(rej.reason).or_default() += 1;
-                                let raw = validator.raw_text(rec, headers);
-                                qrows.push(&[
-                                    run_v.clone(),
-                                    V::S(src.name.to_string()),
-                                    file_v.clone(),
-                                    V::I(rec.row as i64),
-                                    V::S(rej.reason.code().to_string()),
-                                    V::S(rej.text),
-                                    V::S(raw),
-                                ]);
-                            }
-                        }
-                    }
-                    out.data = (!rows.is_empty()).then(|| rows.finish());
-                    out.quarantine = (!qrows.is_empty()).then(|| qrows.finish());
+                    let out = worker.validate(&batch);
                     if otx.send(Ok(out)).is_err() {
                         // The writer gave up: let the reader run to its end
                         // so that no thread waits for ever.
@@ -217,7 +191,7 @@ fn stage_inner(
                         break;
                     }
                 }
-                validator.issues
+                worker.validator.issues
             }));
         }
         drop(otx);
@@ -272,6 +246,62 @@ fn stage_inner(
             .map_err(|e| format!("cannot write staging data: {e}"))?;
     }
     Ok((has_data, has_q))
+}
+
+/// A validator thread's state: its validator and the builders of the valid
+/// and the quarantined rows it hands to the writer.
+struct Worker<'a> {
+    validator: Validator<'a>,
+    rows: RowsBuilder,
+    qrows: RowsBuilder,
+    values: Vec<V>,
+    src: &'static Source,
+    seq: usize,
+    headers: &'a [String],
+    run_v: V,
+    file_v: V,
+}
+
+impl Worker<'_> {
+    /// Validates one batch: valid rows with their lineage, refused rows
+    /// with their reason and raw text (personal data removed).
+    fn validate(&mut self, batch: &[RawRecord]) -> Validated {
+        let mut out = Validated {
+            read: batch.len() as u64,
+            ..Default::default()
+        };
+        for rec in batch {
+            match self.validator.row(rec) {
+                Ok(valid) => {
+                    self.values.clear();
+                    self.values.extend(valid.values);
+                    self.values.push(self.run_v.clone());
+                    self.values.push(self.file_v.clone());
+                    self.values.push(V::I(rec.row as i64));
+                    self.values.push(V::S(format!("{:016x}", valid.hash)));
+                    self.values.push(V::I(self.seq as i64));
+                    self.rows.push(&self.values);
+                }
+                Err(rej) => {
+                    out.quarantined += 1;
+                    *out.reasons.entry(rej.reason).or_default() += 1;
+                    let raw = self.validator.raw_text(rec, self.headers);
+                    self.qrows.push(&[
+                        self.run_v.clone(),
+                        V::S(self.src.name.to_string()),
+                        self.file_v.clone(),
+                        V::I(rec.row as i64),
+                        V::S(rej.reason.code().to_string()),
+                        V::S(rej.text),
+                        V::S(raw),
+                    ]);
+                }
+            }
+        }
+        out.data = (!self.rows.is_empty()).then(|| self.rows.finish());
+        out.quarantine = (!self.qrows.is_empty()).then(|| self.qrows.finish());
+        out
+    }
 }
 
 /// What a worker made of one batch of rows.
