@@ -8,6 +8,8 @@
 //!   columns are separated by one space;
 //! - `run queries [weights=FILE]`: runs the project's `queries/*.sql` files in
 //!   the session (with the risk weights of FILE instead of queries/risk_weights.csv);
+//! - `include FILE`: the records of `tests/sql/FILE` (shared fixtures, in
+//!   `tests/sql/fixtures/`, which the runner does not run on their own);
 //! - `lake tables`: creates every table ingest writes, empty, with its lake
 //!   schema (`wangjian_pipelines::schema::lake_tables`); fixtures then fill
 //!   them with `INSERT INTO t (columns) ...`, so that a renamed lake column
@@ -87,8 +89,23 @@ fn view_strings(schema: &arrow::datatypes::SchemaRef) -> arrow::datatypes::Schem
     std::sync::Arc::new(arrow::datatypes::Schema::new(fields))
 }
 
+/// The file's text with each `include FILE` line replaced by that file.
+fn with_includes(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("include ") {
+            Some(f) => out.push_str(&with_includes(&dir.join(f.trim()))?),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 async fn run_file(path: &Path) -> Result<usize, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let text = with_includes(path)?;
     let ctx = wangjian_queries::new_session();
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;

@@ -54,24 +54,10 @@ fn sql_formats_and_errors() {
 
 #[test]
 fn the_interactive_shell_runs_multi_line_statements_and_lists_tables() {
-    use std::io::Write;
     let lake = Lake::new();
     ok(&lake.ingest(&[&data("basic")]));
-    let mut child = lake
-        .cmd()
-        .arg("sql")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"\\d\nSELECT count(*) AS n\nFROM cases;\nSELECT nope;\n\\d platforms\n\\q\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out =
+        lake.shell(b"\\d\nSELECT count(*) AS n\nFROM cases;\nSELECT nope;\n\\d platforms\n\\q\n");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

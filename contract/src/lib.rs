@@ -11,4 +11,7 @@ pub mod uscc;
 pub mod vocab;
 
 pub use quarter::Quarter;
+
+/// One entry of the data dictionary: (table, column, meaning).
+pub type ColumnDoc = (String, String, String);
 pub use sources::{source, Column, Kind, Source, SOURCES};

@@ -5,8 +5,7 @@ use wangjian_contract::sources::{Kind, SOURCES};
 use crate::outcome::{Issue, Reason};
 use crate::schema::{LOAD_ISSUES, LOAD_RUNS, QUARANTINE};
 
-/// (table, column, meaning)
-pub type ColumnDoc = (String, String, String);
+pub use wangjian_contract::ColumnDoc;
 
 fn kind_text(k: Kind) -> String {
     match k {

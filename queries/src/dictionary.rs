@@ -13,8 +13,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::{QueryError, QuerySet};
 
-/// (table, column, meaning)
-pub type ColumnDoc = (String, String, String);
+pub use wangjian_contract::ColumnDoc;
 
 /// The `@column` docs of the query files.
 pub fn sql_docs(set: &QuerySet) -> Vec<ColumnDoc> {

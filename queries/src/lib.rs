@@ -87,6 +87,19 @@ const READ_ONLY: &str = "SQL here is read-only: only queries run (SELECT, WITH, 
      EXPLAIN, SHOW, DESCRIBE); CREATE, DROP, INSERT, UPDATE, DELETE, COPY, SET and the like \
      are refused (the lake changes only through `wangjian ingest` and `wangjian indicators`)";
 
+/// A planning error, with the reason when it is a file-reading table
+/// function (none is registered: SQL here reads only the lake's tables).
+fn explain_refusal(e: datafusion::error::DataFusionError) -> QueryError {
+    let msg = e.find_root().to_string();
+    if msg.contains("table function") && msg.contains("not found") {
+        QueryError::ReadOnly(format!(
+            "{msg}: no table function reads files here; SQL reads only the lake's tables ({READ_ONLY})"
+        ))
+    } else {
+        QueryError::from(e)
+    }
+}
+
 /// Runs every statement of `sql` in order; returns each one's result. With
 /// [`Access::ReadOnly`] every statement is planned and checked before any of
 /// them runs, so a script with one refused statement runs none.
@@ -100,7 +113,11 @@ pub async fn run_sql(
     if access == Access::ReadOnly {
         let mut plans = Vec::new();
         for stmt in statements {
-            let plan = ctx.state().statement_to_plan(stmt).await?;
+            let plan = ctx
+                .state()
+                .statement_to_plan(stmt)
+                .await
+                .map_err(explain_refusal)?;
             read_only_options()
                 .verify_plan(&plan)
                 .map_err(|e| QueryError::ReadOnly(format!("{READ_ONLY} ({})", e.find_root())))?;

@@ -69,6 +69,26 @@ impl Lake {
             .map(|r| r.as_object().expect("object").clone())
             .collect()
     }
+    /// Runs the interactive shell with `input` typed at it.
+    pub fn shell(&self, input: &[u8]) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .cmd()
+            .arg("sql")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("typed");
+        child.wait_with_output().expect("ends")
+    }
     pub fn scalar(&self, sql: &str) -> Value {
         let rows = self.query(sql);
         rows[0].values().next().cloned().unwrap_or(Value::Null)
