@@ -105,6 +105,82 @@ pub struct Validator<'a> {
     width: usize,
 }
 
+/// Why a present value could not be read: refused whatever the column
+/// (`Refuse`), or a field-level problem (`Field`) that refuses the row only
+/// in a required column.
+enum Bad {
+    Refuse(Rejection),
+    Field(Reason, Issue, String),
+}
+
+fn unknown(what: String) -> Bad {
+    Bad::Field(Reason::UnknownEnum, Issue::UnknownEnum, what)
+}
+
+fn unparseable(what: String) -> Bad {
+    Bad::Field(Reason::Unparseable, Issue::Unparseable, what)
+}
+
+/// The value of a column left empty (or set to missing): its default.
+fn absent(col: &Column) -> V {
+    match col.kind {
+        Kind::Bool { default: Some(d) } => V::B(d),
+        _ => V::Null,
+    }
+}
+
+/// An empty value: refused for the key and required columns.
+fn missing(col: &Column, is_key: bool) -> Result<V, Rejection> {
+    if is_key {
+        return Err(reject(
+            Reason::MissingKey,
+            format!("{}: the key is missing", col.name),
+        ));
+    }
+    if col.required {
+        return Err(reject(
+            Reason::MissingRequired,
+            format!("{}: required value is missing", col.name),
+        ));
+    }
+    Ok(absent(col))
+}
+
+/// Items separated by `;`, `；` or `、`, stored joined by `;`.
+fn items(s: &str) -> V {
+    let items: Vec<&str> = s
+        .split([';', '；', '、'])
+        .map(text::trim)
+        .filter(|x| !x.is_empty())
+        .collect();
+    if items.is_empty() {
+        V::Null
+    } else {
+        V::S(items.join(";"))
+    }
+}
+
+/// A code looked up in a reference list.
+fn listed(code: Option<&str>, what: &str, s: &str) -> Result<V, Bad> {
+    code.map(|c| V::S(c.to_string()))
+        .ok_or_else(|| unknown(format!("unknown {what} '{s}'")))
+}
+
+/// An amount in yuan: a negative or unreadable amount refuses the row.
+fn money_value(name: &str, s: &str) -> Result<V, Bad> {
+    match money::parse_money_fen(s) {
+        Ok(f) => Ok(V::M(f)),
+        Err(money::MoneyError::Negative) => Err(Bad::Refuse(reject(
+            Reason::BadMoney,
+            format!("{name}: negative amount '{s}'"),
+        ))),
+        Err(money::MoneyError::Unparseable) => Err(Bad::Refuse(reject(
+            Reason::BadMoney,
+            format!("{name}: cannot read '{s}' as an amount in yuan"),
+        ))),
+    }
+}
+
 impl<'a> Validator<'a> {
     pub fn new(
         src: &'static Source,
@@ -256,7 +332,9 @@ impl<'a> Validator<'a> {
         })
     }
 
-    /// Reads one value by its column's kind.
+    /// Reads one value by its column's kind. A bad value in a required
+    /// column refuses the row; in an optional one it is set to missing and
+    /// counted as a field-level issue.
     fn value(
         &self,
         col: &Column,
@@ -264,171 +342,82 @@ impl<'a> Validator<'a> {
         is_key: bool,
         issues: &mut Vec<(&'static str, Issue)>,
     ) -> Result<V, Rejection> {
-        let name = col.name;
         let cleaned = match col.kind {
             Kind::Text | Kind::Personal | Kind::Redacted | Kind::Items => text::clean_text(raw),
             _ => text::clean_code(raw),
         };
         let Some(s) = cleaned else {
-            if is_key {
-                return Err(reject(
-                    Reason::MissingKey,
-                    format!("{name}: the key is missing"),
-                ));
-            }
-            if col.required {
-                return Err(reject(
-                    Reason::MissingRequired,
-                    format!("{name}: required value is missing"),
-                ));
-            }
-            return Ok(match col.kind {
-                Kind::Bool { default: Some(d) } => V::B(d),
-                _ => V::Null,
-            });
+            return missing(col, is_key);
         };
-        // A bad value: quarantine in a required column, else missing + counted.
-        let bad = |reason: Reason,
-                   issue: Issue,
-                   what: String,
-                   issues: &mut Vec<(&'static str, Issue)>| {
-            if col.required {
-                Err(reject(reason, format!("{name}: {what}")))
-            } else {
-                issues.push((name, issue));
-                Ok(match col.kind {
-                    Kind::Bool { default: Some(d) } => V::B(d),
-                    _ => V::Null,
-                })
+        match self.read(col, s, is_key) {
+            Ok(v) => Ok(v),
+            Err(Bad::Refuse(r)) => Err(r),
+            Err(Bad::Field(reason, _, what)) if col.required => {
+                Err(reject(reason, format!("{}: {what}", col.name)))
             }
-        };
-        let r = self.reference;
+            Err(Bad::Field(_, issue, _)) => {
+                issues.push((col.name, issue));
+                Ok(absent(col))
+            }
+        }
+    }
+
+    /// A present value, read by the column's kind.
+    fn read(&self, col: &Column, s: String, is_key: bool) -> Result<V, Bad> {
         match col.kind {
             Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s)),
             Kind::Redacted => Ok(V::S(pii::redact(&s))),
-            Kind::Items => {
-                let items: Vec<&str> = s
-                    .split([';', '；', '、'])
-                    .map(text::trim)
-                    .filter(|x| !x.is_empty())
-                    .collect();
-                Ok(if items.is_empty() {
-                    V::Null
-                } else {
-                    V::S(items.join(";"))
-                })
-            }
+            Kind::Items => Ok(items(&s)),
             Kind::Enum(list) => match list.iter().find(|x| **x == s) {
                 Some(x) => Ok(V::S((*x).to_string())),
-                None => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("unknown value '{s}'"),
-                    issues,
-                ),
+                None => Err(unknown(format!("unknown value '{s}'"))),
             },
-            Kind::Category { goods_only } => match r.categories.code_of(&s) {
-                Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(c.to_string())),
-                Some(c) => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("'{s}' ({c}) is a service category; sampling takes goods (G..) only"),
-                    issues,
-                ),
-                None => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("unknown category '{s}'"),
-                    issues,
-                ),
-            },
-            Kind::Problem => match r.problems.code_of(&s) {
-                Some(c) => Ok(V::S(c.to_string())),
-                None => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("unknown problem type '{s}'"),
-                    issues,
-                ),
-            },
-            Kind::Violation => match r.violations.code_of(&s) {
-                Some(c) => Ok(V::S(c.to_string())),
-                None => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("unknown violation type '{s}'"),
-                    issues,
-                ),
-            },
-            Kind::BusinessFormat => match r.formats.code_of(&s) {
-                Some(c) => Ok(V::S(c.to_string())),
-                None => bad(
-                    Reason::UnknownEnum,
-                    Issue::UnknownEnum,
-                    format!("unknown business format '{s}'"),
-                    issues,
-                ),
-            },
-            Kind::DateTime => match date::parse_datetime(&s) {
-                Some(t) => Ok(V::Ts(t)),
-                None => bad(
-                    Reason::Unparseable,
-                    Issue::Unparseable,
-                    format!("cannot read '{s}' as a date-time"),
-                    issues,
-                ),
-            },
-            Kind::Date => match date::parse_date(&s) {
-                Some(d) => Ok(V::D(d)),
-                None => bad(
-                    Reason::Unparseable,
-                    Issue::Unparseable,
-                    format!("cannot read '{s}' as a date"),
-                    issues,
-                ),
-            },
-            Kind::Bool { .. } => match text::parse_bool(&s) {
-                Some(b) => Ok(V::B(b)),
-                None => bad(
-                    Reason::Unparseable,
-                    Issue::Unparseable,
-                    format!("cannot read '{s}' as yes/no"),
-                    issues,
-                ),
-            },
-            Kind::Money => match money::parse_money_fen(&s) {
-                Ok(f) => Ok(V::M(f)),
-                Err(money::MoneyError::Negative) => Err(reject(
-                    Reason::BadMoney,
-                    format!("{name}: negative amount '{s}'"),
-                )),
-                Err(money::MoneyError::Unparseable) => Err(reject(
-                    Reason::BadMoney,
-                    format!("{name}: cannot read '{s}' as an amount in yuan"),
-                )),
-            },
-            Kind::Region => match r.region_code(&s) {
-                Some(c) => Ok(V::S(c)),
-                None => bad(
+            Kind::Category { goods_only } => self.category(&s, goods_only),
+            Kind::Problem => listed(self.reference.problems.code_of(&s), "problem type", &s),
+            Kind::Violation => listed(self.reference.violations.code_of(&s), "violation type", &s),
+            Kind::BusinessFormat => {
+                listed(self.reference.formats.code_of(&s), "business format", &s)
+            }
+            Kind::DateTime => date::parse_datetime(&s)
+                .map(V::Ts)
+                .ok_or_else(|| unparseable(format!("cannot read '{s}' as a date-time"))),
+            Kind::Date => date::parse_date(&s)
+                .map(V::D)
+                .ok_or_else(|| unparseable(format!("cannot read '{s}' as a date"))),
+            Kind::Bool { .. } => text::parse_bool(&s)
+                .map(V::B)
+                .ok_or_else(|| unparseable(format!("cannot read '{s}' as yes/no"))),
+            Kind::Money => money_value(col.name, &s),
+            Kind::Region => self.reference.region_code(&s).map(V::S).ok_or_else(|| {
+                Bad::Field(
                     Reason::UnknownRegion,
                     Issue::UnknownRegion,
                     format!("unknown region '{s}'"),
-                    issues,
-                ),
-            },
+                )
+            }),
             Kind::Uscc => match uscc::normalise_uscc(&s) {
                 Some(c) => Ok(V::S(c)),
-                None if is_key => Err(reject(
+                None if is_key => Err(Bad::Refuse(reject(
                     Reason::InvalidKey,
-                    format!("{name}: '{s}' is not a valid credit code"),
-                )),
-                None => bad(
+                    format!("{}: '{s}' is not a valid credit code", col.name),
+                ))),
+                None => Err(Bad::Field(
                     Reason::InvalidKey,
                     Issue::InvalidUscc,
                     format!("'{s}' is not a valid credit code"),
-                    issues,
-                ),
+                )),
             },
+        }
+    }
+
+    /// A 商品服务类别 code or name (goods only for sampling).
+    fn category(&self, s: &str, goods_only: bool) -> Result<V, Bad> {
+        match self.reference.categories.code_of(s) {
+            Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(c.to_string())),
+            Some(c) => Err(unknown(format!(
+                "'{s}' ({c}) is a service category; sampling takes goods (G..) only"
+            ))),
+            None => Err(unknown(format!("unknown category '{s}'"))),
         }
     }
 
