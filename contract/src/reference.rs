@@ -55,6 +55,10 @@ impl CodeList {
         }
         list
     }
+    /// The name of a code.
+    pub fn name_of(&self, code: &str) -> Option<&str> {
+        self.by_code.get(code).map(String::as_str)
+    }
     /// The code for a value given as the code or the name.
     pub fn code_of(&self, value: &str) -> Option<&str> {
         if let Some((code, _)) = self.by_code.get_key_value(value) {
@@ -159,5 +163,6 @@ mod tests {
         assert_eq!(r.violations.code_of("刷单炒信"), Some("V03"));
         assert_eq!(r.formats.code_of("直播电商"), Some("直播电商"));
         assert_eq!(r.categories.code_of("G99"), None);
+        assert_eq!(r.categories.name_of("G03"), Some("食品"));
     }
 }

@@ -6,7 +6,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 use super::files::{Files, Row};
-use super::forms;
+use super::forms::{self, BoolStyle};
 use super::rng::{Rng, Weighted};
 use super::sink::{Format, Val};
 use super::world::{break_uscc, World};
@@ -37,28 +37,29 @@ const PROBLEMS: [(&str, f64); 11] = [
     ("P10", 3.0),
     ("P11", 11.0),
 ];
-const CATEGORIES: [(&str, &str, f64); 21] = [
-    ("G01", "家用电子电器", 14.0),
-    ("G02", "服装鞋帽", 12.0),
-    ("G03", "食品", 10.0),
-    ("G04", "化妆品", 5.0),
-    ("G05", "日用商品", 8.0),
-    ("G06", "医药及医疗用品", 2.0),
-    ("G07", "交通工具", 3.0),
-    ("G08", "首饰及文体用品", 3.0),
-    ("G09", "烟酒和饮料", 2.0),
-    ("G10", "房屋及建材", 2.0),
-    ("G11", "农用生产资料", 1.0),
-    ("S01", "互联网服务", 9.0),
-    ("S02", "生活社会服务", 8.0),
-    ("S03", "教育培训服务", 4.0),
-    ("S04", "文化娱乐体育服务", 3.0),
-    ("S05", "旅游服务", 3.0),
-    ("S06", "电信服务", 3.0),
-    ("S07", "邮政快递服务", 3.0),
-    ("S08", "金融服务", 2.0),
-    ("S09", "销售服务", 2.0),
-    ("S10", "其他服务", 1.0),
+/// Category codes with their weights (names: data/reference/categories.csv).
+const CATEGORIES: [(&str, f64); 21] = [
+    ("G01", 14.0),
+    ("G02", 12.0),
+    ("G03", 10.0),
+    ("G04", 5.0),
+    ("G05", 8.0),
+    ("G06", 2.0),
+    ("G07", 3.0),
+    ("G08", 3.0),
+    ("G09", 2.0),
+    ("G10", 2.0),
+    ("G11", 1.0),
+    ("S01", 9.0),
+    ("S02", 8.0),
+    ("S03", 4.0),
+    ("S04", 3.0),
+    ("S05", 3.0),
+    ("S06", 3.0),
+    ("S07", 3.0),
+    ("S08", 2.0),
+    ("S09", 2.0),
+    ("S10", 1.0),
 ];
 const OUTCOMES: [(&str, f64); 6] = [
     ("调解成功", 60.0),
@@ -165,6 +166,125 @@ impl Plan {
 }
 
 /// A moment in the quarter, with the shopping festivals weighing more.
+/// The platform, merchant and seven-day-return fields of an online complaint.
+fn online_respondent(rng: &mut Rng, w: &World, r: &mut Row, style: BoolStyle, code: &str) {
+    let p = w.platform_w.sample(rng);
+    r.s("platform_id", &w.platforms[p].id);
+    if rng.chance(0.7) {
+        r.s("business_format", w.platforms[p].format);
+    }
+    let m = &w.merchants[*rng.pick(&w.by_platform[p])];
+    r.s("respondent_name", &m.name);
+    if rng.chance(0.8) {
+        r.s(
+            "respondent_uscc",
+            if rng.chance(0.005) {
+                break_uscc(&m.uscc)
+            } else {
+                m.uscc.clone()
+            },
+        );
+    }
+    r.s("respondent_region_code", &m.region);
+    if code.starts_with('G') && rng.chance(0.25) {
+        r.set("seven_day_return", style.val(true));
+    }
+}
+
+/// Where a complaint's case (if it is turned into one) gets its number from.
+struct CaseRef<'a> {
+    prov_code: &'a str,
+    q: Quarter,
+    complaint_id: &'a str,
+}
+
+/// Status, closing, outcome and recovery of a complaint closed by `closed`
+/// (if the extraction date has passed it), and the case it was turned into.
+fn handling(
+    rng: &mut Rng,
+    r: &mut Row,
+    closed: NaiveDateTime,
+    amount: i64,
+    extraction: NaiveDate,
+    case_seq: &mut u64,
+    c: &CaseRef,
+) -> Option<(String, String, NaiveDate)> {
+    let mut case_link = None;
+    if closed.date() <= extraction {
+        let terminated = rng.chance(0.05);
+        r.s("status", if terminated { "已终止" } else { "已办结" });
+        r.set("closed_at", forms::datetime(rng, closed));
+        let (outs, ow) = weighted(&OUTCOMES);
+        let outcome = if terminated {
+            "其他"
+        } else {
+            outs[ow.sample(rng)]
+        };
+        r.s("outcome", outcome);
+        if outcome == "调解成功" {
+            let share = rng.range(30, 100) as i64;
+            r.set("recovered_yuan", forms::money(rng, amount * share / 100));
+        }
+        r.set(
+            "updated_at",
+            forms::datetime(rng, closed + Duration::minutes(5)),
+        );
+        if outcome == "转立案" {
+            *case_seq += 1;
+            let cid = format!("AJ{}{}T{:06}", c.prov_code, c.q.label(), case_seq);
+            r.s("case_id", &cid);
+            case_link = Some((cid, c.complaint_id.to_string(), closed.date()));
+        }
+    } else {
+        r.s(
+            "status",
+            if rng.chance(0.1) {
+                "待受理"
+            } else {
+                "已受理"
+            },
+        );
+    }
+    case_link
+}
+
+/// The consumer's personal data (never stored by ingest) and the complaint
+/// text, sometimes with a phone number in it.
+fn consumer_and_description(rng: &mut Rng, r: &mut Row) {
+    if rng.chance(0.9) {
+        r.s("consumer_name", format!("{}某", rng.pick(SURNAMES)));
+    }
+    let ph = phone(rng);
+    if rng.chance(0.9) {
+        r.s(
+            "consumer_phone",
+            if rng.chance(0.1) {
+                format!("+86 {ph}")
+            } else {
+                ph.clone()
+            },
+        );
+    }
+    if rng.chance(0.3) {
+        r.s("consumer_id_number", id_number(rng));
+    }
+    let good = *rng.pick(GOODS);
+    let desc = if rng.chance(0.05) {
+        format!("购买的{good}有质量问题，请联系我{ph}")
+    } else {
+        format!("网购{good}出现问题，商家拒绝处理，要求退款")
+    };
+    r.s("description", desc);
+}
+
+/// A category's name, from the reference list (its one home).
+fn category_name(code: &'static str) -> &'static str {
+    wangjian_contract::reference::Reference::get()
+        .categories
+        .name_of(code)
+        .unwrap_or(code)
+}
+
 fn moment(rng: &mut Rng, q: Quarter) -> NaiveDateTime {
     let start = q.start();
     let day = if q.q == 2 && rng.chance(0.2) {
@@ -467,33 +587,13 @@ impl Gen<'_> {
         }
         let online = force_online_complaint.is_some() || rng.chance(0.56);
         r.set("is_online", style.val(online));
-        let (cats, cw) = weighted(&CATEGORIES.map(|(c, n, x)| ((c, n), x)));
+        let (cats, cw) = weighted(&CATEGORIES.map(|(c, x)| ((c, category_name(c)), x)));
         let (code, name) = cats[cw.sample(rng)];
         r.s("category", if rng.chance(0.1) { name } else { code });
         let (probs, pw) = weighted(&PROBLEMS);
         r.s("problem", probs[pw.sample(rng)]);
         if online {
-            let p = w.platform_w.sample(rng);
-            r.s("platform_id", &w.platforms[p].id);
-            if rng.chance(0.7) {
-                r.s("business_format", w.platforms[p].format);
-            }
-            let m = &w.merchants[*rng.pick(&w.by_platform[p])];
-            r.s("respondent_name", &m.name);
-            if rng.chance(0.8) {
-                r.s(
-                    "respondent_uscc",
-                    if rng.chance(0.005) {
-                        break_uscc(&m.uscc)
-                    } else {
-                        m.uscc.clone()
-                    },
-                );
-            }
-            r.s("respondent_region_code", &m.region);
-            if code.starts_with('G') && rng.chance(0.25) {
-                r.set("seven_day_return", style.val(true));
-            }
+            online_respondent(rng, w, &mut r, style, code);
         }
         let amount = (rng.exp(400.0) * 100.0) as i64 + 100;
         if rng.chance(0.85) {
@@ -505,82 +605,54 @@ impl Gen<'_> {
             rng.exp(16.0) as i64
         };
         let closed = received + Duration::days(duration) + Duration::hours(rng.range(1, 8) as i64);
-        let mut case_link = None;
-        if closed.date() <= self.extraction {
-            let terminated = rng.chance(0.05);
-            r.s("status", if terminated { "已终止" } else { "已办结" });
-            r.set("closed_at", forms::datetime(rng, closed));
-            let (outs, ow) = weighted(&OUTCOMES);
-            let outcome = if terminated {
-                "其他"
-            } else {
-                outs[ow.sample(rng)]
-            };
-            r.s("outcome", outcome);
-            if outcome == "调解成功" {
-                let share = rng.range(30, 100) as i64;
-                r.set("recovered_yuan", forms::money(rng, amount * share / 100));
-            }
-            r.set(
-                "updated_at",
-                forms::datetime(rng, closed + Duration::minutes(5)),
-            );
-            if outcome == "转立案" {
-                self.case_seq += 1;
-                let cid = format!(
-                    "AJ{}{}T{:06}",
-                    &w.provinces[prov].code[..2],
-                    q.label(),
-                    self.case_seq
-                );
-                r.s("case_id", &cid);
-                case_link = Some((cid, id.clone(), closed.date()));
-            }
-        } else {
-            r.s(
-                "status",
-                if rng.chance(0.1) {
-                    "待受理"
-                } else {
-                    "已受理"
-                },
-            );
-        }
-        if rng.chance(0.9) {
-            r.s("consumer_name", format!("{}某", rng.pick(SURNAMES)));
-        }
-        let ph = phone(rng);
-        if rng.chance(0.9) {
-            r.s(
-                "consumer_phone",
-                if rng.chance(0.1) {
-                    format!("+86 {ph}")
-                } else {
-                    ph.clone()
-                },
-            );
-        }
-        if rng.chance(0.3) {
-            r.s("consumer_id_number", id_number(rng));
-        }
-        let good = *rng.pick(GOODS);
-        let desc = if rng.chance(0.05) {
-            format!("购买的{good}有质量问题，请联系我{ph}")
-        } else {
-            format!("网购{good}出现问题，商家拒绝处理，要求退款")
+        let case_ref = CaseRef {
+            prov_code: &w.provinces[prov].code[..2],
+            q,
+            complaint_id: &id,
         };
-        r.s("description", desc);
+        let case_link = handling(
+            rng,
+            &mut r,
+            closed,
+            amount,
+            self.extraction,
+            &mut self.case_seq,
+            &case_ref,
+        );
+        consumer_and_description(rng, &mut r);
         s.complaints
             .write(f, &r.vals)
             .map_err(io_err(&self.opts.out))?;
         t[0].valid_keys += 1;
 
+        self.resend_complaint(s, &mut t[0], &mut r, received)?;
+        if let Some((cid, complaint_id, filed)) = case_link {
+            let filed = filed.min(plan_limit(self.extraction));
+            self.case_row(
+                &mut s.cases,
+                &mut t[1],
+                prov,
+                Some((cid, complaint_id, filed)),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A complaint sent again: identically (a duplicate), or later with a
+    /// newer status.
+    fn resend_complaint(
+        &mut self,
+        s: &mut Streams,
+        t: &mut SourceTruth,
+        r: &mut Row,
+        received: NaiveDateTime,
+    ) -> Result<(), GenerateError> {
         // Sent again: identically (a duplicate), or later with a newer status.
         if self.rng.chance(self.opts.duplicate_rate) {
             s.updates
                 .write(0, &r.vals)
                 .map_err(io_err(&self.opts.out))?;
-            t[0].superseded += 1;
+            t.superseded += 1;
         } else if matches!(r.get("status"), Val::S(x) if x == "已受理")
             && self.rng.chance(self.opts.update_rate)
         {
@@ -596,17 +668,8 @@ impl Gen<'_> {
                 s.updates
                     .write(0, &r.vals)
                     .map_err(io_err(&self.opts.out))?;
-                t[0].superseded += 1;
+                t.superseded += 1;
             }
-        }
-        if let Some((cid, complaint_id, filed)) = case_link {
-            let filed = filed.min(plan_limit(self.extraction));
-            self.case_row(
-                &mut s.cases,
-                &mut t[1],
-                prov,
-                Some((cid, complaint_id, filed)),
-            )?;
         }
         Ok(())
     }
@@ -755,10 +818,16 @@ impl Gen<'_> {
         let m = &w.merchants[*rng.pick(&w.by_platform[p])];
         r.s("seller_name", &m.name);
         r.s("seller_uscc", &m.uscc);
-        let goods: Vec<&(&str, &str, f64)> =
-            CATEGORIES.iter().filter(|c| c.0.starts_with('G')).collect();
+        let goods: Vec<&(&str, f64)> = CATEGORIES.iter().filter(|c| c.0.starts_with('G')).collect();
         let c = rng.pick(&goods);
-        r.s("category", if rng.chance(0.2) { c.1 } else { c.0 });
+        r.s(
+            "category",
+            if rng.chance(0.2) {
+                category_name(c.0)
+            } else {
+                c.0
+            },
+        );
         r.s("product_name", *rng.pick(GOODS));
         let failed = rng.chance(fail_rate);
         r.s("result", if failed { "不合格" } else { "合格" });
@@ -822,7 +891,7 @@ impl Gen<'_> {
                 rng.range(1, 999_999)
             ),
         );
-        let (cats, cw) = weighted(&CATEGORIES.map(|(c, _, x)| (c, x)));
+        let (cats, cw) = weighted(&CATEGORIES);
         r.s("category", cats[cw.sample(rng)]);
         let (fs, fw) = weighted(&FINDINGS);
         let finding = if platform.is_some() {
