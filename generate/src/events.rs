@@ -13,7 +13,7 @@ use super::world::{break_uscc, World};
 use super::{
     io_err, year_offset, GenerateError, GenerateOptions, Planted, Quarter, SourceTruth, Truth,
 };
-use wangjian_contract::sources::{source, CASE_SOURCES, CHANNELS};
+use wangjian_contract::sources::{source, CASE_SOURCES, CHANNELS, FINDINGS, OUTCOMES};
 
 /// National complaint-table rows per quarter at scale 1.
 const COMPLAINTS_PER_QUARTER: f64 = 5_600_000.0;
@@ -61,14 +61,8 @@ const CATEGORIES: [(&str, f64); 21] = [
     ("S09", 2.0),
     ("S10", 1.0),
 ];
-const OUTCOMES: [(&str, f64); 6] = [
-    ("调解成功", 60.0),
-    ("调解不成功", 14.0),
-    ("撤回", 8.0),
-    ("转立案", 2.0),
-    ("告知", 11.0),
-    ("其他", 5.0),
-];
+/// Weights of the outcomes, in the order of `sources::OUTCOMES`.
+const OUTCOME_WEIGHTS: [f64; 6] = [60.0, 14.0, 8.0, 2.0, 11.0, 5.0];
 const VIOLATIONS: [(&str, f64); 14] = [
     ("V01", 18.0),
     ("V02", 16.0),
@@ -85,17 +79,8 @@ const VIOLATIONS: [(&str, f64); 14] = [
     ("V13", 4.0),
     ("V14", 3.0),
 ];
-const FINDINGS: [(&str, f64); 9] = [
-    ("未发现问题", 78.0),
-    ("疑似假冒", 5.0),
-    ("虚假宣传", 5.0),
-    ("违法广告", 3.0),
-    ("无照经营", 2.0),
-    ("刷单炒信", 2.0),
-    ("价格违法", 2.0),
-    ("禁限售商品", 1.0),
-    ("其他", 2.0),
-];
+/// Weights of the monitoring findings, in the order of `sources::FINDINGS`.
+const FINDING_WEIGHTS: [f64; 9] = [78.0, 5.0, 5.0, 3.0, 2.0, 2.0, 2.0, 1.0, 2.0];
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"];
 const GOODS: &[&str] = &[
     "手机",
@@ -214,7 +199,7 @@ fn handling(
         let terminated = rng.chance(0.05);
         r.s("status", if terminated { "已终止" } else { "已办结" });
         r.set("closed_at", forms::datetime(rng, closed));
-        let (outs, ow) = weighted(&OUTCOMES);
+        let (outs, ow) = weighted(&with_weights(OUTCOMES, &OUTCOME_WEIGHTS));
         let outcome = if terminated {
             "其他"
         } else {
@@ -275,6 +260,17 @@ fn consumer_and_description(rng: &mut Rng, r: &mut Row) {
         format!("网购{good}出现问题，商家拒绝处理，要求退款")
     };
     r.s("description", desc);
+}
+
+/// The values of a contract enumeration paired with their weights (one per
+/// value, in the enumeration's order).
+fn with_weights(values: &[&'static str], weights: &[f64]) -> Vec<(&'static str, f64)> {
+    debug_assert_eq!(values.len(), weights.len());
+    values
+        .iter()
+        .copied()
+        .zip(weights.iter().copied())
+        .collect()
 }
 
 /// A category's name, from the reference list (its one home).
@@ -893,7 +889,7 @@ impl Gen<'_> {
         );
         let (cats, cw) = weighted(&CATEGORIES);
         r.s("category", cats[cw.sample(rng)]);
-        let (fs, fw) = weighted(&FINDINGS);
+        let (fs, fw) = weighted(&with_weights(FINDINGS, &FINDING_WEIGHTS));
         let finding = if platform.is_some() {
             "疑似假冒"
         } else {
@@ -1085,4 +1081,18 @@ fn plan_limit(extraction: NaiveDate) -> NaiveDate {
     // Cases converted from complaints are filed no later than the last generated quarter.
     let end = extraction - Duration::days(20);
     NaiveDate::from_ymd_opt(end.year(), end.month(), end.day()).unwrap_or(end)
+}
+
+#[cfg(test)]
+mod weight_tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_value_has_one_weight() {
+        assert_eq!(OUTCOMES.len(), OUTCOME_WEIGHTS.len());
+        assert_eq!(FINDINGS.len(), FINDING_WEIGHTS.len());
+        for (c, _) in CATEGORIES {
+            assert_ne!(category_name(c), c, "{c} is in categories.csv");
+        }
+    }
 }
