@@ -7,7 +7,9 @@
 //! version, so they see the lake before a run or after it. A run that dies
 //! between its table commits leaves versions past the pin; the next writer
 //! restores those tables to the pinned version (a Delta `RESTORE` commit)
-//! before it writes, and removes tables that no published run ever created.
+//! before it writes, and removes the table folders it created for a run that
+//! never published (only the files it wrote: see `owner.rs`). The lake owns
+//! only its own folder, marked when it is created; it refuses any other.
 
 mod append;
 mod catalog;
