@@ -4,7 +4,10 @@
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a build script binary reused from another checkout
+    // must not read that checkout's files.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest);
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .expect("the queries folder")
         .filter_map(|e| e.ok())

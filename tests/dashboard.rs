@@ -44,6 +44,7 @@ fn the_dashboard_has_every_section_and_the_table_values() {
         "heatmap",
         "funnel",
         "platforms",
+        "handling",
         "alerts",
         "quality",
     ] {
@@ -59,6 +60,7 @@ fn the_dashboard_has_every_section_and_the_table_values() {
         "heatmap",
         "funnel",
         "platforms",
+        "handling",
         "quality",
     ] {
         let at = page
@@ -125,7 +127,7 @@ fn the_dashboard_has_every_section_and_the_table_values() {
         })
         .count();
     assert!(
-        pngs == 7 || page.contains("PNG charts were not written"),
+        pngs == 8 || page.contains("PNG charts were not written"),
         "{pngs} PNG files"
     );
 }
@@ -149,7 +151,7 @@ fn the_dashboard_loads_in_a_browser() {
         return;
     }
     let chromium = chromium.expect("found");
-    let (_lake, _page, html) = render_fixture_dashboard();
+    let (_lake, page, html) = render_fixture_dashboard();
     let profile = tempfile::tempdir().unwrap();
     let shot = html.with_extension("png");
     let args = |extra: &[&str]| {
@@ -175,10 +177,12 @@ fn the_dashboard_loads_in_a_browser() {
     let dom = args(&["--dump-dom"]);
     assert!(dom.status.success());
     let dom_text = String::from_utf8_lossy(&dom.stdout);
+    let charts = page.matches("<figure id=\"chart-").count();
+    assert_eq!(charts, 8);
     assert_eq!(
         dom_text.matches("<svg").count(),
-        7,
-        "the browser's DOM holds the seven charts"
+        charts,
+        "the browser's DOM holds every chart"
     );
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(

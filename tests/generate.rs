@@ -151,7 +151,7 @@ fn ingest_finds_exactly_the_planted_defects_and_every_valid_key() {
     }
     // The planted signals name real places.
     let planted = truth["planted"].as_array().unwrap();
-    assert_eq!(planted.len(), 3);
+    assert_eq!(planted.len(), 5);
     let surge = planted
         .iter()
         .find(|p| p["kind"] == "complaint_surge")

@@ -5,6 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
+use super::character::Handling;
 use super::files::{Files, Row};
 use super::forms::{self, BoolStyle};
 use super::rng::{Rng, Weighted};
@@ -61,7 +62,8 @@ const CATEGORIES: [(&str, f64); 21] = [
     ("S09", 2.0),
     ("S10", 1.0),
 ];
-/// Weights of the outcomes, in the order of `sources::OUTCOMES`.
+/// Weights of the outcomes, in the order of `sources::OUTCOMES`; the first
+/// (`调解成功`) is the province's own (`Handling::mediation_weight`).
 const OUTCOME_WEIGHTS: [f64; 6] = [60.0, 14.0, 8.0, 2.0, 11.0, 5.0];
 const VIOLATIONS: [(&str, f64); 14] = [
     ("V01", 18.0),
@@ -127,24 +129,38 @@ impl Plan {
         vec![
             Planted {
                 kind: "complaint_surge".into(),
-                quarter: self.surge.0.label(),
+                quarter: Some(self.surge.0.label()),
                 region_code: Some(w.provinces[self.surge.1].code.clone()),
                 platform_id: None,
                 note: "online complaints more than double the previous quarter".into(),
             },
             Planted {
                 kind: "sampling_outlier".into(),
-                quarter: self.outlier.0.label(),
+                quarter: Some(self.outlier.0.label()),
                 region_code: Some(w.provinces[self.outlier.1].code.clone()),
                 platform_id: None,
                 note: "about half of the province's sampled batches fail (national ~12 %)".into(),
             },
             Planted {
                 kind: "platform_counterfeit".into(),
-                quarter: self.counterfeit.0.label(),
+                quarter: Some(self.counterfeit.0.label()),
                 region_code: None,
                 platform_id: Some(w.platforms[self.counterfeit.1].id.clone()),
                 note: "many 疑似假冒 monitoring findings and counterfeit sampled batches on this platform".into(),
+            },
+            Planted {
+                kind: "slow_handling".into(),
+                quarter: None,
+                region_code: Some(w.provinces[w.character.slow].code.clone()),
+                platform_id: None,
+                note: "closes far fewer online complaints within 60 days than any other province, with less mediated and recovered".into(),
+            },
+            Planted {
+                kind: "platform_complaint_intensity".into(),
+                quarter: None,
+                region_code: None,
+                platform_id: Some(w.platforms[w.character.intense].id.clone()),
+                note: "far more online complaints per merchant than any other platform".into(),
             },
         ]
     }
@@ -153,7 +169,7 @@ impl Plan {
 /// A moment in the quarter, with the shopping festivals weighing more.
 /// The platform, merchant and seven-day-return fields of an online complaint.
 fn online_respondent(rng: &mut Rng, w: &World, r: &mut Row, style: BoolStyle, code: &str) {
-    let p = w.platform_w.sample(rng);
+    let p = w.complaint_platform_w.sample(rng);
     r.s("platform_id", &w.platforms[p].id);
     if rng.chance(0.7) {
         r.s("business_format", w.platforms[p].format);
@@ -183,13 +199,19 @@ struct CaseRef<'a> {
     complaint_id: &'a str,
 }
 
+/// When a complaint is closed, for how much, by a province of what capacity.
+struct Closing {
+    closed: NaiveDateTime,
+    amount: i64,
+    h: Handling,
+}
+
 /// Status, closing, outcome and recovery of a complaint closed by `closed`
 /// (if the extraction date has passed it), and the case it was turned into.
 fn handling(
     rng: &mut Rng,
     r: &mut Row,
-    closed: NaiveDateTime,
-    amount: i64,
+    Closing { closed, amount, h }: Closing,
     extraction: NaiveDate,
     case_seq: &mut u64,
     c: &CaseRef,
@@ -199,7 +221,9 @@ fn handling(
         let terminated = rng.chance(0.05);
         r.s("status", if terminated { "已终止" } else { "已办结" });
         r.set("closed_at", forms::datetime(rng, closed));
-        let (outs, ow) = weighted(&with_weights(OUTCOMES, &OUTCOME_WEIGHTS));
+        let mut weights = OUTCOME_WEIGHTS;
+        weights[0] = h.mediation_weight();
+        let (outs, ow) = weighted(&with_weights(OUTCOMES, &weights));
         let outcome = if terminated {
             "其他"
         } else {
@@ -207,7 +231,7 @@ fn handling(
         };
         r.s("outcome", outcome);
         if outcome == "调解成功" {
-            let share = rng.range(30, 100) as i64;
+            let share = rng.range(h.recovery_floor(), 100) as i64;
             r.set("recovered_yuan", forms::money(rng, amount * share / 100));
         }
         r.set(
@@ -595,10 +619,11 @@ impl Gen<'_> {
         if rng.chance(0.85) {
             r.set("amount_yuan", forms::money(rng, amount));
         }
-        let duration = if rng.chance(0.06) {
+        let h = w.character.handling[prov];
+        let duration = if rng.chance(h.late_share()) {
             rng.range(61, 150) as i64
         } else {
-            rng.exp(16.0) as i64
+            rng.exp(h.mean_days()) as i64
         };
         let closed = received + Duration::days(duration) + Duration::hours(rng.range(1, 8) as i64);
         let case_ref = CaseRef {
@@ -609,8 +634,7 @@ impl Gen<'_> {
         let case_link = handling(
             rng,
             &mut r,
-            closed,
-            amount,
+            Closing { closed, amount, h },
             self.extraction,
             &mut self.case_seq,
             &case_ref,

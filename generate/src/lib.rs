@@ -8,6 +8,7 @@
 //! supervision sampled about 28 000 batches a year with about 12 % failing.
 //! At `--scale 1` one quarter has about 5.6 million complaint-table rows.
 
+mod character;
 mod events;
 mod files;
 mod forms;
@@ -66,6 +67,8 @@ pub struct Truth {
     pub from: String,
     pub to: String,
     pub planted: Vec<Planted>,
+    /// How provinces handle complaints and how intense platforms' complaints are.
+    pub character: character::CharacterTruth,
     /// Per source: rows written, distinct valid keys, quarantine by reason.
     pub sources: BTreeMap<String, SourceTruth>,
 }
@@ -73,7 +76,8 @@ pub struct Truth {
 #[derive(Debug, Clone, Serialize)]
 pub struct Planted {
     pub kind: String,
-    pub quarter: String,
+    /// The quarter, or none when it holds in every quarter.
+    pub quarter: Option<String>,
     pub region_code: Option<String>,
     pub platform_id: Option<String>,
     pub note: String,
@@ -139,7 +143,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Fn(&str)) -> Result<Truth
     let root = Rng::new(opts.seed);
     let mut rng = root.fork(1);
     let merchants = ((3_000_000.0 * opts.scale) as usize).max(400);
-    let world = world::World::new(&mut rng, merchants);
+    let world = world::World::new(&mut rng, &mut root.fork(5), merchants);
     let mut truth = Truth {
         seed: opts.seed,
         scale: opts.scale,
@@ -153,6 +157,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Fn(&str)) -> Result<Truth
     let qs = quarters(opts.from, opts.to);
     let plan = events::Plan::new(&qs, &world, &mut root.fork(4));
     truth.planted = plan.describe(&world);
+    truth.character = world.character_truth();
     for (i, q) in qs.iter().enumerate() {
         progress(&format!("{q}"));
         events::quarter(

@@ -1,6 +1,7 @@
 //! The simulated world: provinces weighted by population and e-commerce
 //! activity, a few dominant platforms (Zipf), and their merchants.
 
+use super::character::Character;
 use super::rng::{Rng, Weighted};
 use wangjian_contract::reference::FILES;
 use wangjian_contract::uscc::{check_char, CHARSET};
@@ -59,12 +60,26 @@ pub struct World {
     pub provinces: Vec<Province>,
     pub province_w: Weighted,
     pub platforms: Vec<Platform>,
+    /// Which platform a merchant sells on (Zipf).
     pub platform_w: Weighted,
+    /// Which platform an online complaint names: size × complaint intensity.
+    pub complaint_platform_w: Weighted,
+    /// Handling capacity per province, complaint intensity per platform.
+    pub character: Character,
     pub merchants: Vec<Merchant>,
     /// Merchant indexes per platform.
     pub by_platform: Vec<Vec<usize>>,
     /// Merchants that offend again and again.
     pub repeat: Vec<usize>,
+}
+
+impl World {
+    /// What `_truth.json` lists about provinces' handling and platforms' intensity.
+    pub fn character_truth(&self) -> super::character::CharacterTruth {
+        let codes: Vec<&str> = self.provinces.iter().map(|p| p.code.as_str()).collect();
+        let ids: Vec<&str> = self.platforms.iter().map(|p| p.id.as_str()).collect();
+        self.character.truth(&codes, &ids)
+    }
 }
 
 /// E-commerce activity on top of population (a large share for the coastal hubs).
@@ -111,7 +126,9 @@ const SHOP: &[&str] = &[
 ];
 
 impl World {
-    pub fn new(rng: &mut Rng, n_merchants: usize) -> World {
+    /// The world; `character_rng` draws how provinces and platforms differ
+    /// (its own stream, so the rest is the same for a seed).
+    pub fn new(rng: &mut Rng, character_rng: &mut Rng, n_merchants: usize) -> World {
         let provinces: Vec<Province> = FILES[0]
             .1
             .lines()
@@ -242,11 +259,20 @@ impl World {
         } else {
             repeat
         };
+        let codes: Vec<&str> = provinces.iter().map(|p| p.code.as_str()).collect();
+        let character = Character::new(character_rng, &codes, platforms.len());
+        let complaint_platform_w = Weighted::new(
+            &(0..platforms.len())
+                .map(|i| platform_w.weight(i) * character.intensity[i])
+                .collect::<Vec<_>>(),
+        );
         World {
             provinces,
             province_w,
             platforms,
             platform_w,
+            complaint_platform_w,
+            character,
             merchants,
             by_platform,
             repeat,

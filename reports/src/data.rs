@@ -18,6 +18,9 @@ pub struct Regional {
     pub sample_fail_rate: Option<f64>,
     pub monitor_checks: i64,
     pub monitor_hit_rate: Option<f64>,
+    pub closed_60d_rate: Option<f64>,
+    pub mediation_success_rate: Option<f64>,
+    pub recovery_ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,6 +177,9 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
                 sample_fail_rate: c.f("sample_fail_rate", i)?,
                 monitor_checks: c.i("monitor_checks", i)?.unwrap_or(0),
                 monitor_hit_rate: c.f("monitor_hit_rate", i)?,
+                closed_60d_rate: c.f("closed_60d_rate", i)?,
+                mediation_success_rate: c.f("mediation_success_rate", i)?,
+                recovery_ratio: c.f("recovery_ratio", i)?,
             })
         })?,
         risk: each(&batches(ctx, "risk_index").await?, |c, i| {

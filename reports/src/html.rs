@@ -11,21 +11,7 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn fmt_int(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+use crate::format::count as fmt_int;
 
 fn pct(x: Option<f64>) -> String {
     x.map(|v| format!("{:.1}%", v * 100.0))
@@ -195,6 +181,7 @@ fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
         (ChartId::Heatmap, "风险热力图"),
         (ChartId::Funnel, "抽检不合格率漏斗图"),
         (ChartId::Platforms, "平台排名"),
+        (ChartId::Handling, "投诉处理"),
     ] {
         h.push_str(&format!(
             "<section id=\"{}\">\n<h2>{title}</h2>\n",
@@ -203,8 +190,45 @@ fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
         for c in charts.iter().filter(|c| c.id == id) {
             h.push_str(&figure(c));
         }
+        if id == ChartId::Funnel {
+            sampling_table(h, d, q);
+        }
         h.push_str("</section>\n");
     }
+}
+
+/// Every province's sampling figures under the funnel plot (which names
+/// only the notable points).
+fn sampling_table(h: &mut String, d: &Data, q: &str) {
+    let flagged: Vec<&str> = d
+        .alerts
+        .iter()
+        .filter(|a| a.quarter == q && a.alert == wangjian_contract::vocab::SAMPLING_OUTLIER)
+        .map(|a| a.region_code.as_str())
+        .collect();
+    let mut rows: Vec<_> = d
+        .regional
+        .iter()
+        .filter(|r| r.quarter == q && r.region_code != "000000")
+        .collect();
+    rows.sort_by(|a, b| {
+        b.samples
+            .cmp(&a.samples)
+            .then(a.region_code.cmp(&b.region_code))
+    });
+    h.push_str("<table class=\"sampling\">\n<thead><tr><th>省份</th><th>抽检批次（批）</th><th>不合格率</th><th>漏斗图异常</th></tr></thead>\n<tbody>\n");
+    for r in rows {
+        h.push_str(&format!(
+            "<tr data-sampling=\"{}\"><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&r.region_code),
+            esc(&r.region_name),
+            r.samples,
+            fmt_int(r.samples),
+            pct(r.sample_fail_rate),
+            if flagged.contains(&r.region_code.as_str()) { "是" } else { "" }
+        ));
+    }
+    h.push_str("</tbody>\n</table>\n");
 }
 
 /// The alarms of the quarter.

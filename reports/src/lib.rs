@@ -5,8 +5,10 @@
 mod charts;
 mod data;
 mod fonts;
+mod format;
 mod html;
 mod lang;
+mod layout;
 mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ use wangjian_lake::Lake;
 
 pub use data::Data;
 pub use lang::Lang;
+/// The fill of every chart legend's box (the layout test finds legends by it).
+pub use layout::LEGEND_FILL;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -54,6 +58,7 @@ pub enum ChartId {
     Heatmap,
     Funnel,
     Platforms,
+    Handling,
     Quality,
 }
 
@@ -67,13 +72,14 @@ impl ChartId {
             ChartId::Heatmap => "heatmap",
             ChartId::Funnel => "funnel",
             ChartId::Platforms => "platforms",
+            ChartId::Handling => "handling",
             ChartId::Quality => "quality",
         }
     }
 }
 
 /// The top provinces the trend chart follows.
-const TREND_TOP: usize = 5;
+pub(crate) const TREND_TOP: usize = 5;
 
 struct Spec {
     id: ChartId,
@@ -90,7 +96,7 @@ impl Spec {
     }
 }
 
-const SPECS: [Spec; 7] = [
+const SPECS: [Spec; 8] = [
     Spec {
         id: ChartId::Ranking,
         size: (900, 760),
@@ -137,7 +143,7 @@ const SPECS: [Spec; 7] = [
     },
     Spec {
         id: ChartId::Funnel,
-        size: (900, 520),
+        size: (900, 560),
         title: |q| {
             (
                 format!("{q} 抽检不合格率漏斗图"),
@@ -160,7 +166,23 @@ const SPECS: [Spec; 7] = [
                 format!("{q} online complaints by platform (top 15)"),
             )
         },
-        guide: || "条长为投诉件数；括号内为每万户平台内经营者的投诉件数。".into(),
+        guide: || {
+            "左：网购投诉件数；右：每万户平台内经营者的投诉件数（投诉强度），同一行为同一平台。"
+                .into()
+        },
+    },
+    Spec {
+        id: ChartId::Handling,
+        size: (900, 800),
+        title: |q| {
+            (
+                format!("{q} 各省网购投诉处理：60 日办结率、调解成功率、挽回比例"),
+                format!("{q} complaint handling by province"),
+            )
+        },
+        guide: || {
+            "每行一个省份，按 60 日办结率由低到高排列（最慢的在上）；圆点为 60 日办结率，三角为调解成功率，方块为挽回比例，竖线为全国 60 日办结率；右列为 60 日办结率数值。".into()
+        },
     },
     Spec {
         id: ChartId::Quality,
@@ -183,14 +205,21 @@ fn draw<DB: DrawingBackend>(
     l: Lang,
 ) -> charts::ChartResult {
     let title = s.title(q, l);
+    let v = charts::View {
+        d,
+        q,
+        l,
+        title: &title,
+    };
     match s.id {
-        ChartId::Ranking => charts::ranking(area, d, q, l, &title),
-        ChartId::Map => charts::tile_map(area, d, q, l, &title),
-        ChartId::Trend => charts::trend(area, d, q, l, TREND_TOP, &title),
-        ChartId::Heatmap => charts::heat_map(area, d, q, l, &title),
-        ChartId::Funnel => charts::funnel(area, d, q, l, &title),
-        ChartId::Platforms => charts::platforms(area, d, q, l, &title),
-        ChartId::Quality => charts::data_quality(area, d, l, &title),
+        ChartId::Ranking => charts::ranking(area, &v),
+        ChartId::Map => charts::tile_map(area, &v),
+        ChartId::Trend => charts::trend(area, &v),
+        ChartId::Heatmap => charts::heat_map(area, &v),
+        ChartId::Funnel => charts::funnel(area, &v),
+        ChartId::Platforms => charts::platforms(area, &v),
+        ChartId::Handling => charts::handling(area, &v),
+        ChartId::Quality => charts::data_quality(area, &v),
     }
 }
 

@@ -2,6 +2,8 @@
 //! driven through the `wangjian` binary, and small file utilities.
 #![allow(dead_code)]
 
+pub mod svg;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

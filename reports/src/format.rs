@@ -1,0 +1,42 @@
+//! Numbers as the page and the charts write them: counts as integers with
+//! thousands separators, never with a decimal point.
+
+/// A count with thousands separators: 918969 → "918,969".
+pub fn count(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A count axis tick (plotters gives f64): rounded, with separators.
+pub fn count_tick(x: &f64) -> String {
+    count(x.round() as i64)
+}
+
+/// A share as per cent with one decimal.
+pub fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_have_separators_and_no_decimal_point() {
+        assert_eq!(super::count(918_969), "918,969");
+        assert_eq!(super::count(1_000), "1,000");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(-1_234_567), "-1,234,567");
+        assert_eq!(super::count_tick(&200_000.0), "200,000");
+        assert_eq!(super::pct(0.9191), "91.9%");
+    }
+}
