@@ -23,6 +23,14 @@ pub fn count_tick(x: &f64) -> String {
     count(x.round() as i64)
 }
 
+/// Yuan as 万元 with one decimal and thousands separators: 487653000 → "48,765.3".
+pub fn wan(yuan: f64) -> String {
+    let tenths = (yuan / 1_000.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let t = tenths.abs();
+    format!("{sign}{}.{}", count(t / 10), t % 10)
+}
+
 /// A share as per cent with one decimal.
 pub fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
@@ -38,5 +46,8 @@ mod tests {
         assert_eq!(super::count(-1_234_567), "-1,234,567");
         assert_eq!(super::count_tick(&200_000.0), "200,000");
         assert_eq!(super::pct(0.9191), "91.9%");
+        assert_eq!(super::wan(487_653_000.0), "48,765.3");
+        assert_eq!(super::wan(950.0), "0.1");
+        assert_eq!(super::wan(-12_345_678.0), "-1,234.6");
     }
 }

@@ -135,8 +135,8 @@ fn headline(h: &mut String, d: &Data, q: &str) {
     }
     let rec = d.recovered_of(q).unwrap_or(0.0);
     h.push_str(&format!(
-        "<tr data-metric=\"recovered_yuan\"><td>挽回经济损失（万元）</td><td data-value=\"{rec:.2}\">{:.1}</td><td>{}</td><td>{}</td></tr>\n",
-        rec / 10_000.0,
+        "<tr data-metric=\"recovered_yuan\"><td>挽回经济损失（万元）</td><td data-value=\"{rec:.2}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+        crate::format::wan(rec),
         rel(rec, prev.as_deref().and_then(|x| d.recovered_of(x))),
         rel(rec, year.as_deref().and_then(|x| d.recovered_of(x)))
     ));
