@@ -213,42 +213,44 @@ LEFT JOIN rl_bases x ON x.quarter = r.quarter AND x.region_code = r.region_code
 LEFT JOIN risk_index k ON k.quarter = r.quarter AND k.region_code = r.region_code
 ORDER BY r.quarter, CASE WHEN r.region_code = '000000' THEN 1 ELSE 0 END, r.region_code;
 
--- Online complaints (kind 投诉) by a code column, national, every quarter ×
--- every code of the list (0 where none), with share and change.
+-- Online complaints (kind 投诉) by complaint category and by problem type,
+-- national, every quarter × every code of the list (0 where none), with the
+-- share of the quarter's online complaints and the change on the previous
+-- quarter.
+CREATE VIEW rl_codes AS
+SELECT 'category' AS dim, code, name FROM ref_categories
+UNION ALL
+SELECT 'problem' AS dim, code, name FROM ref_problems;
+
 CREATE VIEW rl_online AS
-SELECT quarter, category, problem FROM complaints WHERE kind = '投诉' AND is_online;
+SELECT quarter, 'category' AS dim, category AS code FROM complaints WHERE kind = '投诉' AND is_online
+UNION ALL
+SELECT quarter, 'problem' AS dim, problem AS code FROM complaints WHERE kind = '投诉' AND is_online;
+
+CREATE VIEW rl_breakdown AS
+WITH n AS (
+  SELECT q.quarter, q.quarter_idx, c.dim, c.code, c.name, COALESCE(o.n, 0) AS complaints
+  FROM quarters q CROSS JOIN rl_codes c
+  LEFT JOIN (SELECT quarter, dim, code, count(*) AS n FROM rl_online GROUP BY quarter, dim, code) o
+    ON o.quarter = q.quarter AND o.dim = c.dim AND o.code = c.code
+),
+t AS (SELECT quarter, dim, sum(complaints) AS total FROM n GROUP BY quarter, dim)
+SELECT n.quarter, n.dim, n.code, n.name, n.complaints,
+       CASE WHEN t.total > 0 THEN CAST(n.complaints AS DOUBLE) / t.total * 100 END AS share,
+       CASE WHEN p.complaints > 0 THEN (CAST(n.complaints AS DOUBLE) / p.complaints - 1) * 100 END AS change_qoq
+FROM n
+JOIN t ON t.quarter = n.quarter AND t.dim = n.dim
+LEFT JOIN n p ON p.dim = n.dim AND p.code = n.code AND p.quarter_idx = n.quarter_idx - 1;
 
 CREATE TABLE release_by_category AS
-WITH n AS (
-  SELECT q.quarter, q.quarter_idx, c.code, c.name, COALESCE(o.n, 0) AS complaints
-  FROM quarters q CROSS JOIN ref_categories c
-  LEFT JOIN (SELECT quarter, category, count(*) AS n FROM rl_online GROUP BY quarter, category) o
-    ON o.quarter = q.quarter AND o.category = c.code
-),
-t AS (SELECT quarter, sum(complaints) AS total FROM n GROUP BY quarter)
-SELECT n.quarter, n.code AS category_code, n.name AS category_name, n.complaints,
-       CASE WHEN t.total > 0 THEN CAST(n.complaints AS DOUBLE) / t.total * 100 END AS share,
-       CASE WHEN p.complaints > 0 THEN (CAST(n.complaints AS DOUBLE) / p.complaints - 1) * 100 END AS change_qoq
-FROM n
-JOIN t ON t.quarter = n.quarter
-LEFT JOIN n p ON p.code = n.code AND p.quarter_idx = n.quarter_idx - 1
-ORDER BY n.quarter, n.code;
+SELECT quarter, code AS category_code, name AS category_name, complaints, share, change_qoq
+FROM rl_breakdown WHERE dim = 'category'
+ORDER BY quarter, code;
 
 CREATE TABLE release_by_problem AS
-WITH n AS (
-  SELECT q.quarter, q.quarter_idx, c.code, c.name, COALESCE(o.n, 0) AS complaints
-  FROM quarters q CROSS JOIN ref_problems c
-  LEFT JOIN (SELECT quarter, problem, count(*) AS n FROM rl_online GROUP BY quarter, problem) o
-    ON o.quarter = q.quarter AND o.problem = c.code
-),
-t AS (SELECT quarter, sum(complaints) AS total FROM n GROUP BY quarter)
-SELECT n.quarter, n.code AS problem_code, n.name AS problem_name, n.complaints,
-       CASE WHEN t.total > 0 THEN CAST(n.complaints AS DOUBLE) / t.total * 100 END AS share,
-       CASE WHEN p.complaints > 0 THEN (CAST(n.complaints AS DOUBLE) / p.complaints - 1) * 100 END AS change_qoq
-FROM n
-JOIN t ON t.quarter = n.quarter
-LEFT JOIN n p ON p.code = n.code AND p.quarter_idx = n.quarter_idx - 1
-ORDER BY n.quarter, n.code;
+SELECT quarter, code AS problem_code, name AS problem_name, complaints, share, change_qoq
+FROM rl_breakdown WHERE dim = 'problem'
+ORDER BY quarter, code;
 
 CREATE TABLE release_by_platform AS
 SELECT
