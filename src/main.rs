@@ -59,6 +59,18 @@ enum Command {
         #[arg(long, default_value = "out/report")]
         out: PathBuf,
     },
+    /// Write the quarterly statistical release of a quarter (a new edition
+    /// only when its figures changed).
+    Release {
+        #[arg(long, value_parser = parse_quarter_text)]
+        quarter: String,
+        #[arg(long, default_value = "out/release")]
+        out: PathBuf,
+        /// Disclosure control parameters (JSON: threshold, min_cases,
+        /// min_denominator); the defaults of release.md without it.
+        #[arg(long)]
+        disclosure: Option<PathBuf>,
+    },
     /// Print the data dictionary (every table and column, type and meaning) as Markdown.
     Dictionary,
     /// Run SQL over every lake table; without -e/-f, an interactive shell.
@@ -209,6 +221,11 @@ async fn dispatch(cli: Cli) -> Result<u8> {
         Command::Indicators { queries } => indicators(&cli.lake, queries).await,
         Command::Dictionary => dictionary(&cli.lake).await,
         Command::Report { quarter, out } => report(&cli.lake, quarter.as_deref(), &out).await,
+        Command::Release {
+            quarter,
+            out,
+            disclosure,
+        } => release(&cli.lake, Some(quarter), out, disclosure.as_deref()).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -290,6 +307,50 @@ fn column_docs() -> Result<Vec<(String, String, String)>> {
     );
     docs.extend(wangjian_queries::dictionary::sql_docs(&QuerySet::builtin()));
     Ok(docs)
+}
+
+/// The release of `quarter` (the latest when none).
+async fn release(
+    lake: &Path,
+    quarter: Option<String>,
+    out: PathBuf,
+    disclosure: Option<&Path>,
+) -> Result<u8> {
+    let lake = Lake::open_existing(lake)?;
+    let params = match disclosure {
+        Some(p) => wangjian_release::Params::from_file(p)?,
+        None => wangjian_release::Params::default(),
+    };
+    let quarter = match quarter {
+        Some(q) => q,
+        None => wangjian_release::latest_quarter(&lake)
+            .await?
+            .context("the lake has no quarter to release")?,
+    };
+    let opts = wangjian_release::ReleaseOptions {
+        quarter: quarter.clone(),
+        out,
+        params,
+    };
+    match wangjian_release::release(&lake, &opts).await? {
+        wangjian_release::Outcome::Written {
+            edition,
+            dir,
+            revised_cells,
+        } => {
+            let revised = if edition > 1 {
+                format!(", {revised_cells} cells revised since edition {}", edition - 1)
+            } else {
+                String::new()
+            };
+            println!("release {quarter} edition {edition}: {}{revised}", dir.display());
+        }
+        wangjian_release::Outcome::Unchanged { edition, dir } => println!(
+            "release {quarter}: edition {edition} ({}) already holds these figures; nothing written",
+            dir.display()
+        ),
+    }
+    Ok(0)
 }
 
 async fn dictionary(lake: &Path) -> Result<u8> {
@@ -390,6 +451,12 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         }
     }
     let lake = Lake::open_existing(lake_dir)?;
+    match wangjian_release::latest_quarter(&lake).await? {
+        Some(q) => {
+            release(lake_dir, Some(q), PathBuf::from("out/release"), None).await?;
+        }
+        None => eprintln!("note: no quarter with data; the release is skipped"),
+    }
     println!("\nlake: {}", lake.root().display());
     println!("try:  wangjian sql -e \"SELECT quarter, region_name, risk_index, tier FROM risk_index WHERE rank <= 5 ORDER BY quarter DESC, rank LIMIT 10\"");
     println!("      wangjian sql -e \"SELECT * FROM alerts\"");

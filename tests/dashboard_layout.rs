@@ -8,11 +8,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use common::svg;
-use common::{bin, data, ok, s, Lake};
+use common::{data, generated_lake, ok, s, Lake};
 use serde_json::Value;
 use wangjian_contract::reference::Reference;
 
@@ -113,22 +111,6 @@ fn look(lake: &Lake, q: &str) -> String {
     page
 }
 
-fn generated(dir: &Path, scale: &str, from: &str, to: &str) -> (Lake, Value) {
-    let raw = dir.join("raw");
-    ok(&Command::new(bin())
-        .args([
-            "generate", "--scale", scale, "--from", from, "--to", to, "--out",
-        ])
-        .arg(&raw)
-        .output()
-        .unwrap());
-    let lake = Lake::new();
-    ok(&lake.ingest(&[&raw]));
-    ok(&lake.cmd().arg("indicators").output().unwrap());
-    let truth = serde_json::from_slice(&std::fs::read(raw.join("_truth.json")).unwrap()).unwrap();
-    (lake, truth)
-}
-
 #[test]
 fn the_checker_sees_missing_overlapping_clipped_and_covered() {
     svg::self_check();
@@ -145,7 +127,7 @@ fn every_chart_of_the_sample_dashboard_reads_cleanly() {
 #[test]
 fn a_national_shaped_quarter_pair_reads_cleanly_and_shows_the_planted_ones_on_top() {
     let t = tempfile::tempdir().unwrap();
-    let (lake, truth) = generated(t.path(), "0.01", "2025Q3", "2025Q4");
+    let (lake, truth) = generated_lake(t.path(), "0.01", "2025Q3", "2025Q4");
     let planted = |kind: &str, key: &str| -> String {
         let p = truth["planted"]
             .as_array()
@@ -230,7 +212,7 @@ fn a_national_shaped_quarter_pair_reads_cleanly_and_shows_the_planted_ones_on_to
 #[test]
 fn six_years_of_quarters_are_all_named() {
     let t = tempfile::tempdir().unwrap();
-    let (lake, _) = generated(t.path(), "0.001", "2020Q1", "2025Q4");
+    let (lake, _) = generated_lake(t.path(), "0.001", "2020Q1", "2025Q4");
     let page = look(&lake, "2025Q4");
     // 24 quarters do not fit side by side: the labels turn, none is skipped.
     let heat = svg::chart_svg(&page, "heatmap");

@@ -162,3 +162,21 @@ pub fn tool_or_skip(found: bool, what: &str) -> bool {
     eprintln!("skipped: {what} is missing on this machine");
     false
 }
+
+/// Generated extracts of quarters `from..=to` at `scale` under `dir/raw`,
+/// loaded into a new lake with its indicators; with the ground truth.
+pub fn generated_lake(dir: &Path, scale: &str, from: &str, to: &str) -> (Lake, Value) {
+    let raw = dir.join("raw");
+    ok(&Command::new(bin())
+        .args([
+            "generate", "--scale", scale, "--from", from, "--to", to, "--out",
+        ])
+        .arg(&raw)
+        .output()
+        .unwrap());
+    let lake = Lake::new();
+    ok(&lake.ingest(&[&raw]));
+    ok(&lake.cmd().arg("indicators").output().unwrap());
+    let truth = serde_json::from_slice(&std::fs::read(raw.join("_truth.json")).unwrap()).unwrap();
+    (lake, truth)
+}
