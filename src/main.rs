@@ -62,8 +62,12 @@ enum Command {
     /// Write the quarterly statistical release of a quarter (a new edition
     /// only when its figures changed).
     Release {
-        #[arg(long, value_parser = parse_quarter_text)]
-        quarter: String,
+        #[arg(long, value_parser = parse_quarter_text, required_unless_present = "verify")]
+        quarter: Option<String>,
+        /// Check an edition folder: every file against the manifest, and the
+        /// figures against the lake when it still holds that state.
+        #[arg(long, value_name = "EDITION_DIR", conflicts_with_all = ["quarter", "disclosure"])]
+        verify: Option<PathBuf>,
         #[arg(long, default_value = "out/release")]
         out: PathBuf,
         /// Disclosure control parameters (JSON: threshold, min_cases,
@@ -222,10 +226,14 @@ async fn dispatch(cli: Cli) -> Result<u8> {
         Command::Dictionary => dictionary(&cli.lake).await,
         Command::Report { quarter, out } => report(&cli.lake, quarter.as_deref(), &out).await,
         Command::Release {
+            verify: Some(dir), ..
+        } => verify_release(&cli.lake, &dir).await,
+        Command::Release {
             quarter,
             out,
             disclosure,
-        } => release(&cli.lake, Some(quarter), out, disclosure.as_deref()).await,
+            ..
+        } => release(&cli.lake, quarter, out, disclosure.as_deref()).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -307,6 +315,25 @@ fn column_docs() -> Result<Vec<(String, String, String)>> {
     );
     docs.extend(wangjian_queries::dictionary::sql_docs(&QuerySet::builtin()));
     Ok(docs)
+}
+
+/// `release --verify`: exit 0 when everything matches, 1 at the first difference.
+async fn verify_release(lake: &Path, dir: &Path) -> Result<u8> {
+    let lake = Lake::open_existing(lake).ok();
+    match wangjian_release::verify(lake.as_ref(), dir).await? {
+        wangjian_release::Verdict::Match { files, recomputed } => {
+            println!("{}: all {files} files match their checksums", dir.display());
+            match recomputed {
+                Ok(v) => println!("the tables recomputed from lake version {v} match"),
+                Err(why) => println!("the tables were not recomputed: {why}"),
+            }
+            Ok(0)
+        }
+        wangjian_release::Verdict::Differs(what) => {
+            eprintln!("{}: {what}", dir.display());
+            Ok(1)
+        }
+    }
 }
 
 /// The release of `quarter` (the latest when none).

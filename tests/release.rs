@@ -26,6 +26,18 @@ fn release(lake: &Lake, q: &str, out: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// The sample data's lake with indicators, released for 2025Q3 into a
+/// temporary folder.
+fn sample_release() -> (Lake, tempfile::TempDir, PathBuf) {
+    let lake = Lake::new();
+    ok(&lake.ingest(&[&data("basic")]));
+    ok(&lake.cmd().arg("indicators").output().unwrap());
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("release");
+    ok(&release(&lake, "2025Q3", &out));
+    (lake, t, out)
+}
+
 /// A CSV of the release as rows of (header → cell), BOM dropped.
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -124,12 +136,7 @@ fn by_province_equals_the_indicator_tables_cell_by_cell() {
 
 #[test]
 fn a_second_run_on_the_same_figures_writes_nothing_and_copies_give_the_same_bytes() {
-    let lake = Lake::new();
-    ok(&lake.ingest(&[&data("basic")]));
-    ok(&lake.cmd().arg("indicators").output().unwrap());
-    let t = tempfile::tempdir().unwrap();
-    let out = t.path().join("release");
-    ok(&release(&lake, "2025Q3", &out));
+    let (lake, t, out) = sample_release();
     let first = tree(&out);
     let o = release(&lake, "2025Q3", &out);
     ok(&o);
@@ -266,4 +273,72 @@ fn a_quarter_the_lake_does_not_hold_or_a_lake_without_indicators_is_an_error() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("2019Q1") && err.contains("2025Q3"), "{err}");
     assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn verify_checks_every_file_and_the_figures_and_catches_one_changed_byte() {
+    let (lake, _t, out) = sample_release();
+    let ed = out.join("2025Q3/edition-1");
+    let verify = || {
+        lake.cmd()
+            .arg("release")
+            .arg("--verify")
+            .arg(&ed)
+            .output()
+            .unwrap()
+    };
+    let o = verify();
+    ok(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("all 8 files match") && said.contains("recomputed from lake version"),
+        "{said}"
+    );
+    // One byte of one file changed: caught, named, exit 1.
+    let f = ed.join("csv/by_category.csv");
+    let mut bytes = std::fs::read(&f).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&f, &bytes).unwrap();
+    let o = verify();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("csv/by_category.csv"));
+    bytes[at] ^= 0x01;
+    std::fs::write(&f, &bytes).unwrap();
+    ok(&verify());
+    // A figure changed and its checksum forged in the manifest: the files
+    // match the manifest, but not the figures the lake gives.
+    let text = std::fs::read_to_string(&f).unwrap();
+    let forged = text.replacen("\r\nG01,家用电子电器,", "\r\nG01,家用电子电器,9", 1);
+    assert_ne!(forged, text, "a cell to change");
+    std::fs::write(&f, &forged).unwrap();
+    let m = ed.join("manifest.json");
+    let manifest = std::fs::read_to_string(&m).unwrap();
+    let sum = |b: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b))
+    };
+    let fixed = manifest
+        .replace(&sum(text.as_bytes()), &sum(forged.as_bytes()))
+        .replace(
+            &format!("\"bytes\": {}", text.len()),
+            &format!("\"bytes\": {}", forged.len()),
+        );
+    std::fs::write(&m, fixed).unwrap();
+    let o = verify();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("differ from the edition"));
+    std::fs::write(&f, &text).unwrap();
+    std::fs::write(&m, &manifest).unwrap();
+    ok(&verify());
+    // The lake moves on: the files still match, the figures are not recomputed.
+    ok(&lake.cmd().arg("indicators").output().unwrap());
+    let o = verify();
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("not recomputed"));
 }

@@ -51,7 +51,7 @@ pub fn latest(q: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-fn figures_hash(tables: &[Table]) -> Result<String, ReleaseError> {
+pub(crate) fn figures_hash(tables: &[Table]) -> Result<String, ReleaseError> {
     let mut all = Vec::new();
     for t in tables {
         all.extend_from_slice(t.spec.name.as_bytes());

@@ -11,6 +11,7 @@ mod edition;
 mod fetch;
 mod manifest;
 pub mod tables;
+mod verify;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use wangjian_lake::Lake;
 
 pub use disclosure::{Counts, Flag, Params};
 pub use edition::Outcome;
+pub use verify::{verify, Verdict};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
