@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{data, ok, s, Lake};
 
@@ -136,44 +135,13 @@ fn the_dashboard_has_every_section_and_the_table_values() {
 /// test fails under CI=true and says it skipped elsewhere.
 #[test]
 fn the_dashboard_loads_in_a_browser() {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    if !common::tool_or_skip(
-        chromium.is_some(),
-        "chromium (.ci/run installs Debian's chromium)",
-    ) {
+    let Some(chromium) = common::browser() else {
         return;
-    }
-    let chromium = chromium.expect("found");
+    };
     let (_lake, page, html) = render_fixture_dashboard();
     let profile = tempfile::tempdir().unwrap();
     let shot = html.with_extension("png");
-    let args = |extra: &[&str]| {
-        let mut c = Command::new(chromium);
-        c.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1100,1400",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}", html.display()));
-        c.output().unwrap()
-    };
+    let args = |extra: &[&str]| common::headless(chromium, profile.path(), extra, &html);
     let dom = args(&["--dump-dom"]);
     assert!(dom.status.success());
     let dom_text = String::from_utf8_lossy(&dom.stdout);

@@ -132,6 +132,62 @@ fn by_province_equals_the_indicator_tables_cell_by_cell() {
         shown > 250,
         "most cells shown ({shown}), {withheld} withheld"
     );
+    // The bulletin's lead paragraph is written from the headline figures.
+    let head = read_csv(&out.join("2025Q4/edition-1/csv/headline.csv"));
+    let complaints = head.iter().find(|r| r["measure"] == "complaints").unwrap();
+    let n: i64 = complaints["value"].parse::<f64>().unwrap().round() as i64;
+    let change: f64 = complaints["change_qoq"].parse().unwrap();
+    let r = (change * 10.0).round() / 10.0;
+    let word = if r > 0.0 {
+        "增长"
+    } else if r < 0.0 {
+        "下降"
+    } else {
+        "持平"
+    };
+    let grouped = n
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    let lead = format!(
+        "全国网购投诉 {grouped} 件，环比{word} {:.1}%，同比无可比数据",
+        r.abs()
+    );
+    let bulletin = std::fs::read_to_string(out.join("2025Q4/edition-1/bulletin.html")).unwrap();
+    assert!(bulletin.contains(&lead), "{lead} in the bulletin");
+    assert!(bulletin.contains("2025年第四季度全国网络市场监管统计公报"));
+}
+
+/// The bulletin opens offline in headless Chromium: every table, no
+/// script, nothing fetched, no console error.
+#[test]
+fn the_bulletin_loads_in_a_browser() {
+    let Some(chromium) = common::browser() else {
+        return;
+    };
+    let (_lake, t, out) = sample_release();
+    let page = out.join("2025Q3/edition-1/bulletin.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert!(!text.contains("<script") && !text.contains("http://") && !text.contains("https://"));
+    let dom = common::headless(chromium, t.path(), &["--dump-dom"], &page);
+    assert!(dom.status.success());
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom_text.matches("<table id=\"table-").count(),
+        8,
+        "every table"
+    );
+    let log = String::from_utf8_lossy(&dom.stderr);
+    assert!(!log.contains("net::ERR_"), "{log}");
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("CONSOLE") && l.to_lowercase().contains("error")),
+        "{log}"
+    );
 }
 
 #[test]
@@ -176,7 +232,7 @@ fn a_second_run_on_the_same_figures_writes_nothing_and_copies_give_the_same_byte
         serde_json::from_slice(&std::fs::read(out.join("2025Q3/edition-1/manifest.json")).unwrap())
             .unwrap();
     let files = m["files"].as_array().unwrap();
-    assert_eq!(files.len(), 8, "eight tables");
+    assert_eq!(files.len(), 9, "eight tables and the bulletin");
     for f in files {
         let path = out.join("2025Q3/edition-1").join(s(&f["path"]));
         let bytes = std::fs::read(&path).unwrap();
@@ -291,7 +347,7 @@ fn verify_checks_every_file_and_the_figures_and_catches_one_changed_byte() {
     ok(&o);
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(
-        said.contains("all 8 files match") && said.contains("recomputed from lake version"),
+        said.contains("all 9 files match") && said.contains("recomputed from lake version"),
         "{said}"
     );
     // One byte of one file changed: caught, named, exit 1.

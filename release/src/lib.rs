@@ -6,6 +6,7 @@
 //! (a temporary folder renamed into place), with a manifest of checksums
 //! and lineage. Running it again on the same figures writes nothing.
 
+mod bulletin;
 pub mod disclosure;
 mod edition;
 mod fetch;

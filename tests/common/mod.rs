@@ -180,3 +180,46 @@ pub fn generated_lake(dir: &Path, scale: &str, from: &str, to: &str) -> (Lake, V
     let truth = serde_json::from_slice(&std::fs::read(raw.join("_truth.json")).unwrap()).unwrap();
     (lake, truth)
 }
+
+/// Headless Chromium, installed by .ci/run; without it a test fails under
+/// CI=true and says it skipped elsewhere (then this is None).
+pub fn browser() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    tool_or_skip(
+        found.is_some(),
+        "chromium (.ci/run installs Debian's chromium)",
+    )
+    .then_some(found)
+    .flatten()
+}
+
+/// Runs headless Chromium on a local page with `extra` arguments
+/// (`--dump-dom`, `--screenshot=…`), logging to stderr.
+pub fn headless(browser: &str, profile: &Path, extra: &[&str], page: &Path) -> Output {
+    Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1100,1400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap()
+}
