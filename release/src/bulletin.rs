@@ -9,6 +9,7 @@
 //! cent) or 上升/下降 (rates, percentage points).
 
 use crate::disclosure::Flag;
+use crate::tables::Kind;
 use crate::write::{cell, columns};
 use crate::{Table, Value};
 
@@ -46,6 +47,26 @@ pub fn quarter_words(q: &str) -> String {
     ) {
         (Some(y), Some(k)) if (1..=4).contains(&k) => format!("{y}年第{}季度", n[k - 1]),
         _ => q.to_string(),
+    }
+}
+
+/// A written number with thousands separators in its integer part:
+/// "6778.00" → "6,778.00".
+fn grouped(text: &str) -> String {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text),
+    };
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let grouped = count(int.parse::<f64>().unwrap_or(0.0));
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
     }
 }
 
@@ -119,14 +140,24 @@ fn table_html(t: &Table) -> String {
     h.push_str("</tr></thead>\n<tbody>\n");
     for r in 0..t.rows.len() {
         h.push_str("<tr>");
-        for i in 0..cols.len() {
+        for (i, c) in cols.iter().enumerate() {
             let (text, flag) = cell(t, r, i, &Default::default());
+            let text = if c.kind == Kind::Text {
+                text
+            } else {
+                grouped(&text)
+            };
             let shown = match (text.is_empty(), flag.is_empty()) {
                 (true, false) => flag,
                 (false, false) => format!("{text} {flag}"),
                 _ => text,
             };
-            h.push_str(&format!("<td>{}</td>", esc(&shown)));
+            let class = if c.kind == Kind::Text {
+                " class=\"t\""
+            } else {
+                ""
+            };
+            h.push_str(&format!("<td{class}>{}</td>", esc(&shown)));
         }
         h.push_str("</tr>\n");
     }
@@ -134,22 +165,21 @@ fn table_html(t: &Table) -> String {
     h
 }
 
-const CSS: &str = "body{font-family:'Noto Serif CJK SC','Source Han Serif SC',SimSun,serif;max-width:900px;margin:0 auto;padding:16px 24px;line-height:1.7;color:#222}h1{text-align:center;font-size:24px}h2{font-size:18px;margin-top:28px}p.lead{text-indent:2em}table{border-collapse:collapse;width:100%;font-size:13px;margin:10px 0;page-break-inside:auto}caption{font-weight:bold;text-align:left;padding:4px 0}th,td{border:1px solid #999;padding:2px 6px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}@page{size:A4;margin:15mm}@media print{body{max-width:none;padding:0;font-size:10.5pt}h2{break-after:avoid}tr{break-inside:avoid}}";
+const CSS: &str = "body{font-family:'Noto Serif CJK SC','Source Han Serif SC',SimSun,serif;max-width:900px;margin:0 auto;padding:16px 24px;line-height:1.7;color:#222}h1{text-align:center;font-size:24px}h2{font-size:18px;margin-top:28px}p.lead{text-indent:2em}table{border-collapse:collapse;width:100%;font-size:13px;margin:10px 0;page-break-inside:auto}caption{font-weight:bold;text-align:left;padding:4px 0}th,td{border:1px solid #999;padding:2px 6px;text-align:right}th{background:#eee}td.t,th:first-child{text-align:left}@page{size:A4;margin:15mm}@media print{body{max-width:none;padding:0;font-size:10.5pt}h2{break-after:avoid}tr{break-inside:avoid}}";
 
-/// The bulletin of `quarter`, edition `n`, published from lake run `run`,
+/// The bulletin of `quarter`, edition `n`, made from lake version `lake_version`,
 /// with `revisions` (table, row, column, previous, revised).
 pub fn html(
     tables: &[Table],
     quarter: &str,
     n: u32,
-    run: Option<&str>,
+    lake_version: u64,
     revisions: &[(String, String, String, String, String)],
 ) -> String {
     let f = Find { tables };
     let qw = quarter_words(quarter);
     let mut h = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{qw}全国网络市场监管统计公报</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{qw}全国网络市场监管统计公报</h1>\n<p style=\"text-align:center\">第 {n} 版{}</p>\n",
-        run.map(|r| format!("　数据截至入库批次 {}", esc(r))).unwrap_or_default()
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{qw}全国网络市场监管统计公报</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{qw}全国网络市场监管统计公报</h1>\n<p style=\"text-align:center\">第 {n} 版　数据来自湖版本 {lake_version}</p>\n"
     );
     h.push_str(&format!(
         "<p class=\"lead\">{qw}，全国{}；{}。立案查处网络案件{}；罚没金额{}。为消费者挽回经济损失{}。网络商品质量抽检{}，不合格率{}。网络交易定向监测{}，发现问题率{}。</p>\n",
@@ -221,5 +251,9 @@ mod tests {
         assert_eq!(change_words(Some(2.66), true), "上升 2.7 个百分点");
         assert_eq!(change_words(None, false), "无可比数据");
         assert_eq!(quarter_words("2025Q4"), "2025年第四季度");
+        assert_eq!(grouped("6778.00"), "6,778.00");
+        assert_eq!(grouped("-1234567"), "-1,234,567");
+        assert_eq!(grouped("12.5"), "12.5");
+        assert_eq!(grouped("[c]"), "[c]");
     }
 }

@@ -217,7 +217,7 @@ pub fn publish(
     if n > 1 {
         write_file(&tmp, "revisions.csv", &revisions_csv(&list)?, &mut files)?;
     }
-    let page = crate::bulletin::html(&tables, &opts.quarter, n, catalog.run.as_deref(), &list);
+    let page = crate::bulletin::html(&tables, &opts.quarter, n, catalog.lake_version, &list);
     write_file(&tmp, "bulletin.html", page.as_bytes(), &mut files)?;
     let manifest = Manifest {
         wangjian: env!("CARGO_PKG_VERSION").to_string(),
