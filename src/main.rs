@@ -74,6 +74,10 @@ enum Command {
         /// min_denominator); the defaults of release.md without it.
         #[arg(long)]
         disclosure: Option<PathBuf>,
+        /// The contact printed on the spreadsheet's cover (e.g. an office
+        /// and a telephone number); `[x]` (not available) without it.
+        #[arg(long, conflicts_with = "verify")]
+        contact: Option<String>,
     },
     /// Print the data dictionary (every table and column, type and meaning) as Markdown.
     Dictionary,
@@ -232,8 +236,9 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             quarter,
             out,
             disclosure,
+            contact,
             ..
-        } => release(&cli.lake, quarter, out, disclosure.as_deref()).await,
+        } => release(&cli.lake, quarter, out, disclosure.as_deref(), contact).await,
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }
@@ -342,6 +347,7 @@ async fn release(
     quarter: Option<String>,
     out: PathBuf,
     disclosure: Option<&Path>,
+    contact: Option<String>,
 ) -> Result<u8> {
     let lake = Lake::open_existing(lake)?;
     let params = match disclosure {
@@ -358,6 +364,7 @@ async fn release(
         quarter: quarter.clone(),
         out,
         params,
+        contact: contact.unwrap_or_else(|| wangjian_release::NO_CONTACT.to_string()),
     };
     match wangjian_release::release(&lake, &opts).await? {
         wangjian_release::Outcome::Written {
@@ -480,7 +487,7 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
     let lake = Lake::open_existing(lake_dir)?;
     match wangjian_release::latest_quarter(&lake).await? {
         Some(q) => {
-            release(lake_dir, Some(q), PathBuf::from("out/release"), None).await?;
+            release(lake_dir, Some(q), PathBuf::from("out/release"), None, None).await?;
         }
         None => eprintln!("note: no quarter with data; the release is skipped"),
     }

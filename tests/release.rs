@@ -181,6 +181,12 @@ fn the_bulletin_loads_in_a_browser() {
         8,
         "every table"
     );
+    assert_eq!(
+        dom_text.matches("<figure id=\"chart-").count(),
+        5,
+        "every chart inline"
+    );
+    assert_eq!(dom_text.matches("<svg").count(), 5, "as SVG");
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(!log.contains("net::ERR_"), "{log}");
     assert!(
@@ -232,7 +238,32 @@ fn a_second_run_on_the_same_figures_writes_nothing_and_copies_give_the_same_byte
         serde_json::from_slice(&std::fs::read(out.join("2025Q3/edition-1/manifest.json")).unwrap())
             .unwrap();
     let files = m["files"].as_array().unwrap();
-    assert_eq!(files.len(), 9, "eight tables and the bulletin");
+    let paths: Vec<&str> = files.iter().map(|f| s(&f["path"])).collect();
+    let charts = [
+        "complaints_by_category",
+        "complaints_by_province",
+        "complaints_trend",
+        "risk_index_by_province",
+        "sample_fail_rate_by_category",
+    ];
+    for c in charts {
+        assert!(
+            paths.contains(&format!("charts/{c}.svg").as_str()),
+            "{c}.svg"
+        );
+    }
+    // PNGs need a CJK font; without one the manifest says why.
+    let pngs = paths.iter().filter(|p| p.ends_with(".png")).count();
+    let notes = m["notes"].as_array().unwrap();
+    assert!(
+        pngs == charts.len() && notes.is_empty() || pngs == 0 && notes.len() == 1,
+        "{pngs} PNGs, notes {notes:?}"
+    );
+    assert_eq!(
+        files.len(),
+        8 + 2 + charts.len() + pngs,
+        "eight tables, the workbook, the bulletin and the charts: {paths:?}"
+    );
     for f in files {
         let path = out.join("2025Q3/edition-1").join(s(&f["path"]));
         let bytes = std::fs::read(&path).unwrap();
@@ -312,6 +343,44 @@ fn a_correction_gives_edition_two_with_exactly_the_changed_cells_revised() {
         "revisions.csv lists each"
     );
     assert!(list.contains("by_province,110000,complaints,"));
+    // The spreadsheet: a revisions sheet with a row per revised cell, and
+    // [r] in the flag column beside 北京's complaints.
+    {
+        use calamine::{Data, Reader};
+        let mut wb = read_xlsx(&ed2.join("tables.xlsx"));
+        assert_eq!(wb.sheet_names().last().unwrap(), "修订 Revisions");
+        wb.load_tables().unwrap();
+        let rev = wb.table_by_name("Revisions").unwrap();
+        assert_eq!(rev.data().height(), revised);
+        let t = wb.table_by_name("T2_by_province").unwrap();
+        let col = t
+            .columns()
+            .iter()
+            .position(|c| c == "网购投诉量（件）标记")
+            .expect("a flag column beside complaints");
+        let row = (0..t.data().height())
+            .find(|r| t.data().get((*r, 0)) == Some(&Data::String("110000".into())))
+            .unwrap();
+        assert!(t
+            .data()
+            .get((row, col))
+            .unwrap()
+            .to_string()
+            .contains("[r]"));
+        let cover = wb.worksheet_range("封面 Cover").unwrap();
+        assert!(cover
+            .cells()
+            .any(|(_, _, v)| v.to_string().contains("第 2 版")));
+    }
+    // The bulletin says which figures were revised and why: the late load.
+    let bulletin = std::fs::read_to_string(ed2.join("bulletin.html")).unwrap();
+    assert!(bulletin.contains("id=\"revisions\"") && bulletin.contains("id=\"late-loads\""));
+    assert!(bulletin.contains("late.csv"), "the late file named");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ed2.join("manifest.json")).unwrap()).unwrap();
+    let late = m["late_inputs"].as_array().unwrap();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(s(&late[0]["file"]).ends_with("late.csv"));
 }
 
 #[test]
@@ -346,8 +415,12 @@ fn verify_checks_every_file_and_the_figures_and_catches_one_changed_byte() {
     let o = verify();
     ok(&o);
     let said = String::from_utf8_lossy(&o.stdout);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ed.join("manifest.json")).unwrap()).unwrap();
+    let n = m["files"].as_array().unwrap().len();
     assert!(
-        said.contains("all 9 files match") && said.contains("recomputed from lake version"),
+        said.contains(&format!("all {n} files match"))
+            && said.contains("recomputed from lake version"),
         "{said}"
     );
     // One byte of one file changed: caught, named, exit 1.
@@ -397,4 +470,232 @@ fn verify_checks_every_file_and_the_figures_and_catches_one_changed_byte() {
     let o = verify();
     ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("not recomputed"));
+}
+
+/// The sheets of a workbook: name → cells (row, column) → value.
+fn read_xlsx(path: &Path) -> calamine::Xlsx<std::io::BufReader<std::fs::File>> {
+    calamine::open_workbook(path).unwrap()
+}
+
+/// A part of the XLSX package as text.
+fn xlsx_part(path: &Path, part: &str) -> String {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut f = z.by_name(part).unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+    s
+}
+
+/// The spreadsheet read back (calamine): cover, contents and notes first;
+/// then one sheet per table with the title in A1 and the description in A2;
+/// the table as a named Excel table with one header row (units in
+/// brackets); every cell of it filled (numbers as numbers equal to the CSV,
+/// withheld cells as their shorthand); flag columns right beside their
+/// column; no merged cells, formulas, images or filter buttons; widths set;
+/// the document's date the lake's publish time.
+#[test]
+fn the_spreadsheet_is_laid_out_as_release_md_says() {
+    use calamine::{Data, Reader};
+    let (lake, t) = generated();
+    let out = t.path().join("release");
+    ok(&release(&lake, "2025Q4", &out));
+    let ed = out.join("2025Q4/edition-1");
+    let path = ed.join("tables.xlsx");
+    let mut wb = read_xlsx(&path);
+    let names = wb.sheet_names();
+    assert_eq!(&names[..3], ["封面 Cover", "目录 Contents", "说明 Notes"]);
+    let tables = [
+        "headline",
+        "by_province",
+        "by_category",
+        "by_problem",
+        "by_platform",
+        "sampling_by_category",
+        "trend",
+        "alerts",
+    ];
+    let expected: Vec<String> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("表{} {t}", i + 1))
+        .collect();
+    assert_eq!(
+        names[3..],
+        expected[..],
+        "one sheet per table, nothing else"
+    );
+    // The contents sheet lists every table sheet with its title.
+    let contents = wb.worksheet_range("目录 Contents").unwrap();
+    for sheet in &expected {
+        assert!(
+            contents
+                .rows()
+                .any(|r| r.first() == Some(&Data::String(sheet.clone()))),
+            "{sheet} in the contents"
+        );
+    }
+    let cover = wb.worksheet_range("封面 Cover").unwrap();
+    let cover_text: Vec<String> = cover.cells().map(|(_, _, v)| v.to_string()).collect();
+    for needle in ["2025Q4", "第 1 版", "[c]", "[x]", "[z]", "[u]", "[r]"] {
+        assert!(
+            cover_text.iter().any(|c| c.contains(needle)),
+            "{needle} on the cover"
+        );
+    }
+    let notes = wb.worksheet_range("说明 Notes").unwrap();
+    assert!(notes.cells().any(|(_, _, v)| *v == Data::String("[注1]".into())));
+    wb.load_tables().unwrap();
+    for sheet in &names {
+        assert!(
+            wb.merge_cells_by_sheet_name(sheet).unwrap().is_empty(),
+            "{sheet}: no merged cells"
+        );
+    }
+    let mut withheld = 0;
+    let mut numbers = 0;
+    for (i, name) in tables.iter().enumerate() {
+        let sheet = &expected[i];
+        let range = wb.worksheet_range(sheet).unwrap();
+        let a1 = range.get_value((0, 0)).unwrap().to_string();
+        let a2 = range.get_value((1, 0)).unwrap().to_string();
+        assert!(
+            !a1.is_empty() && !a2.is_empty(),
+            "{sheet}: A1 title, A2 description"
+        );
+        let csv = read_csv(&ed.join(format!("csv/{name}.csv")));
+        let in_sheet = wb.table_names_in_sheet(sheet);
+        if csv.is_empty() {
+            assert!(in_sheet.is_empty());
+            continue;
+        }
+        assert_eq!(in_sheet.len(), 1, "{sheet}: one Excel table");
+        let table_name = in_sheet[0].clone();
+        let table = wb.table_by_name(&table_name).unwrap();
+        let headers = table.columns().to_vec();
+        let data = table.data();
+        assert_eq!(data.height(), csv.len(), "{sheet}: a row per CSV row");
+        // Map CSV columns to sheet columns by order: each CSV value column,
+        // then its flag column when the sheet has one.
+        let header_csv: Vec<String> = {
+            let text = std::fs::read_to_string(ed.join(format!("csv/{name}.csv"))).unwrap();
+            text.trim_start_matches('\u{feff}')
+                .lines()
+                .next()
+                .unwrap()
+                .split(',')
+                .map(str::to_string)
+                .collect()
+        };
+        let value_cols: Vec<&String> = header_csv
+            .iter()
+            .filter(|h| !h.ends_with("_flag"))
+            .collect();
+        let mut k = 0;
+        for h in &value_cols {
+            let col = k;
+            k += 1;
+            let flag_col = headers.get(k).filter(|x| x.ends_with("标记")).map(|x| {
+                assert_eq!(
+                    *x,
+                    format!("{}标记", headers[col]),
+                    "{sheet}: flag column beside its column"
+                );
+                k += 1;
+                k - 1
+            });
+            for (r, row) in csv.iter().enumerate() {
+                let cell = data.get((r, col)).unwrap_or(&Data::Empty);
+                let v = &row[h.as_str()];
+                let flag = row.get(&format!("{h}_flag")).cloned().unwrap_or_default();
+                assert_ne!(*cell, Data::Empty, "{sheet} row {r} {h}: never blank");
+                if v.is_empty() {
+                    // Withheld: the shorthand as text.
+                    assert!(
+                        ["[c]", "[x]", "[z]"].contains(&cell.to_string().as_str())
+                            && (flag.contains(&cell.to_string())
+                                || !row.contains_key(&format!("{h}_flag"))),
+                        "{sheet} row {r} {h}: {cell:?} vs flag {flag:?}"
+                    );
+                    withheld += 1;
+                } else if row.contains_key(&format!("{h}_flag")) {
+                    let x: f64 = v.parse().unwrap();
+                    let Data::Float(got) = cell else {
+                        panic!("{sheet} row {r} {h}: {cell:?} is not a number");
+                    };
+                    let places = v.split_once('.').map_or(0, |(_, f)| f.len());
+                    assert!(
+                        (got - x).abs() <= 0.5 * 10f64.powi(-(places as i32)) + 1e-9,
+                        "{sheet} row {r} {h}: {got} vs CSV {v}"
+                    );
+                    numbers += 1;
+                    if let Some(fc) = flag_col {
+                        let f = data.get((r, fc)).map(|d| d.to_string()).unwrap_or_default();
+                        assert_eq!(f, flag, "{sheet} row {r} {h}: flag column");
+                    } else {
+                        assert!(
+                            flag.is_empty(),
+                            "{sheet} row {r} {h}: flag {flag} needs a flag column"
+                        );
+                    }
+                } else {
+                    assert_eq!(cell.to_string(), *v, "{sheet} row {r} {h}");
+                }
+            }
+        }
+        assert_eq!(k, headers.len(), "{sheet}: no other columns");
+        // A header with a unit carries it in brackets.
+        assert!(
+            headers
+                .iter()
+                .any(|h| h.contains('（') && h.ends_with('）'))
+                || *name == "alerts"
+                || *name == "headline"
+        );
+    }
+    assert!(
+        numbers > 500 && withheld > 0,
+        "{numbers} numbers, {withheld} withheld"
+    );
+    // The package itself: no formulas, images, merged cells or filter
+    // buttons; column widths set; the document dated by the lake.
+    let parts: Vec<String> = zip::ZipArchive::new(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .collect();
+    assert!(!parts
+        .iter()
+        .any(|p| p.starts_with("xl/media") || p.starts_with("xl/drawings")));
+    let sheets: Vec<&String> = parts
+        .iter()
+        .filter(|p| p.starts_with("xl/worksheets/sheet"))
+        .collect();
+    assert_eq!(sheets.len(), 11);
+    for p in sheets {
+        let sheet = xlsx_part(&path, p);
+        assert!(
+            !sheet.contains("<f>") && !sheet.contains("<mergeCell"),
+            "{p}"
+        );
+        assert!(sheet.contains("customWidth=\"1\""), "{p}: widths set");
+    }
+    let tables_xml: Vec<&String> = parts
+        .iter()
+        .filter(|p| p.starts_with("xl/tables/"))
+        .collect();
+    assert!(
+        tables_xml.len() >= 10,
+        "cover, contents, notes and the tables"
+    );
+    for p in tables_xml {
+        assert!(
+            !xlsx_part(&path, p).contains("<autoFilter"),
+            "{p}: no filter buttons"
+        );
+    }
+    let core = xlsx_part(&path, "docProps/core.xml");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ed.join("manifest.json")).unwrap()).unwrap();
+    let at = s(&m["published_at"]);
+    assert!(core.contains(&format!(">{at}</dcterms:created>")), "{core}");
 }

@@ -37,6 +37,11 @@ pub struct Catalog {
     pub lake_version: u64,
     /// The run that published this state.
     pub run: Option<String>,
+    /// When this state was published (UTC, RFC 3339, seconds). What is made
+    /// from the lake and dated (the release) takes its date from here, never
+    /// from the clock, so copies of a lake give the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
     pub tables: BTreeMap<String, TableEntry>,
 }
 
@@ -67,6 +72,7 @@ impl Lake {
         let mut cat = self.catalog()?;
         cat.lake_version += 1;
         cat.run = Some(run.to_string());
+        cat.published_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
         for (name, entry) in changed {
             cat.tables.insert(name.clone(), entry.clone());
         }

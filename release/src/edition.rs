@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use wangjian_lake::Catalog;
 
+use crate::charts::Chart;
 use crate::manifest::{sha256, Disclosure, FileEntry, Input, Manifest};
 use crate::write::{cell, columns, csv};
 use crate::{io, Counts, ReleaseError, ReleaseOptions, Table};
@@ -91,8 +92,7 @@ fn previous_cells(dir: &Path, tables: &[Table]) -> Result<Cells, ReleaseError> {
     Ok(out)
 }
 
-/// (table, row key, column, previous, revised) of every changed shown cell.
-type Revision = (String, String, String, String, String);
+use crate::bulletin::Revision;
 
 fn revisions(tables: &[Table], prev: &Cells) -> (Vec<BTreeSet<(usize, usize)>>, Vec<Revision>) {
     let mut marks = Vec::new();
@@ -167,6 +167,89 @@ fn revisions_csv(list: &[Revision]) -> Result<Vec<u8>, ReleaseError> {
         .map_err(|e| ReleaseError::Data(e.to_string()))
 }
 
+/// The latest edition's manifest, when there is one.
+fn held_manifest(qdir: &Path, last: u32) -> serde_json::Value {
+    if last == 0 {
+        return serde_json::Value::Null;
+    }
+    let m = edition_dir(qdir, last).join("manifest.json");
+    fs::read(&m)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// The inputs of load runs the previous edition did not have: the late
+/// data behind a revision.
+fn late_inputs(held: &serde_json::Value, inputs: &[Input]) -> Vec<Input> {
+    let runs: BTreeSet<&str> = held["inputs"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["run"].as_str()).collect())
+        .unwrap_or_default();
+    if held.is_null() {
+        return Vec::new();
+    }
+    inputs
+        .iter()
+        .filter(|i| !runs.contains(i.run.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The lake's publish time, and the publication date in words (Beijing).
+fn publication(catalog: &Catalog) -> (String, String) {
+    match catalog.published_at.as_deref().and_then(|t| {
+        let at = chrono::DateTime::parse_from_rfc3339(t).ok()?;
+        let bj = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?);
+        Some((t.to_string(), bj.format("%Y年%-m月%-d日").to_string()))
+    }) {
+        Some(x) => x,
+        // A lake published before publish times were recorded: a fixed
+        // date stands in (never the clock), and the bulletin says so.
+        None => ("1980-01-01T00:00:00Z".into(), "发布日期未记录".into()),
+    }
+}
+
+/// The charts: SVG and (with a CJK font) PNG files in `dir`, and the SVGs
+/// for the bulletin. Notes say what could not be drawn.
+fn write_charts(
+    dir: &Path,
+    tables: &[Table],
+    quarter: &str,
+    files: &mut Vec<FileEntry>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Chart, String)>, ReleaseError> {
+    let list = crate::charts::charts(tables, &crate::bulletin::quarter_words(quarter));
+    let png = wangjian_reports::figure::png_font().is_some();
+    if !png {
+        notes.push("no CJK font on the machine that made this edition: charts/*.png were not written (the SVG charts and the bulletin have every chart)".into());
+    }
+    let mut out = Vec::new();
+    for c in list {
+        let svg = c
+            .figure
+            .svg()
+            .map_err(|e| ReleaseError::Data(e.to_string()))?;
+        write_file(
+            dir,
+            &format!("charts/{}.svg", c.name),
+            svg.as_bytes(),
+            files,
+        )?;
+        if png {
+            let rel = format!("charts/{}.png", c.name);
+            let path = dir.join(&rel);
+            c.figure
+                .png(&path)
+                .map_err(|e| ReleaseError::Data(e.to_string()))?;
+            let bytes = fs::read(&path).map_err(io(format!("cannot read {}", path.display())))?;
+            write_file(dir, &rel, &bytes, files)?;
+        }
+        out.push((c, svg));
+    }
+    Ok(out)
+}
+
 /// Writes the next edition of `tables`, or nothing when the latest holds
 /// the same figures.
 pub fn publish(
@@ -179,18 +262,12 @@ pub fn publish(
     let qdir = crate::quarter_dir(&opts.out, &opts.quarter);
     let last = latest(&qdir);
     let figures = figures_hash(&tables)?;
-    if last > 0 {
-        let m = edition_dir(&qdir, last).join("manifest.json");
-        let held: serde_json::Value = fs::read(&m)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        if held["figures_sha256"].as_str() == Some(figures.as_str()) {
-            return Ok(Outcome::Unchanged {
-                edition: last,
-                dir: edition_dir(&qdir, last),
-            });
-        }
+    let held = held_manifest(&qdir, last);
+    if last > 0 && held["figures_sha256"].as_str() == Some(figures.as_str()) {
+        return Ok(Outcome::Unchanged {
+            edition: last,
+            dir: edition_dir(&qdir, last),
+        });
     }
     let n = last + 1;
     let prev = if last > 0 {
@@ -199,6 +276,7 @@ pub fn publish(
         Cells::new()
     };
     let (marks, list) = revisions(&tables, &prev);
+    let late = late_inputs(&held, &inputs);
     let tmp = qdir.join(format!(".edition-{n}.tmp"));
     if tmp.exists() {
         // A killed run's unfinished edition (the name is only ever ours).
@@ -206,6 +284,7 @@ pub fn publish(
     }
     fs::create_dir_all(&tmp).map_err(io(format!("cannot create {}", tmp.display())))?;
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     for (t, m) in tables.iter().zip(&marks) {
         write_file(
             &tmp,
@@ -217,13 +296,44 @@ pub fn publish(
     if n > 1 {
         write_file(&tmp, "revisions.csv", &revisions_csv(&list)?, &mut files)?;
     }
-    let page = crate::bulletin::html(&tables, &opts.quarter, n, catalog.lake_version, &list);
+    let (published_at, date) = publication(catalog);
+    let charts = write_charts(&tmp, &tables, &opts.quarter, &mut files, &mut notes)?;
+    let note_list = crate::bulletin::notes(&opts.params);
+    let book = crate::xlsx::Book {
+        tables: &tables,
+        marks: &marks,
+        quarter: &opts.quarter,
+        edition: n,
+        published_at: &published_at,
+        date: &date,
+        contact: &opts.contact,
+        notes: &note_list,
+        revisions: &list,
+    };
+    write_file(
+        &tmp,
+        "tables.xlsx",
+        &crate::xlsx::workbook(&book)?,
+        &mut files,
+    )?;
+    let page = crate::bulletin::html(&crate::bulletin::Page {
+        tables: &tables,
+        quarter: &opts.quarter,
+        edition: n,
+        lake_version: catalog.lake_version,
+        date: &date,
+        revisions: &list,
+        charts: &charts,
+        late: &late,
+        params: &opts.params,
+    });
     write_file(&tmp, "bulletin.html", page.as_bytes(), &mut files)?;
     let manifest = Manifest {
         wangjian: env!("CARGO_PKG_VERSION").to_string(),
         quarter: opts.quarter.clone(),
         edition: n,
         published_run: catalog.run.clone(),
+        published_at: catalog.published_at.clone(),
         lake_version: catalog.lake_version,
         tables: catalog
             .tables
@@ -237,12 +347,14 @@ pub fn publish(
             .map(|(name, text)| (name.clone(), sha256(text.as_bytes())))
             .collect(),
         inputs,
+        late_inputs: late,
         disclosure: Disclosure {
             params: opts.params,
             cells: counts,
         },
         revises: last,
         revised_cells: list.len(),
+        notes,
         files: files.clone(),
     };
     let text =

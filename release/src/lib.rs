@@ -7,6 +7,7 @@
 //! and lineage. Running it again on the same figures writes nothing.
 
 mod bulletin;
+mod charts;
 pub mod disclosure;
 mod edition;
 mod fetch;
@@ -14,6 +15,7 @@ mod manifest;
 pub mod tables;
 mod verify;
 mod write;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -52,7 +54,12 @@ pub struct ReleaseOptions {
     /// The release folder; editions go to `out/<quarter>/edition-N`.
     pub out: PathBuf,
     pub params: Params,
+    /// The contact printed on the spreadsheet's cover (`[x]` when none).
+    pub contact: String,
 }
+
+/// The cover's contact when none is given: not available.
+pub const NO_CONTACT: &str = "[x]";
 
 /// One cell as published: a value (or none) and its flag.
 #[derive(Debug, Clone, PartialEq)]

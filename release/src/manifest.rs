@@ -43,6 +43,8 @@ pub struct Manifest {
     pub edition: u32,
     /// The lake run that published the state the figures come from.
     pub published_run: Option<String>,
+    /// When the lake published that state (the edition's date comes from it).
+    pub published_at: Option<String>,
     pub lake_version: u64,
     pub tables: BTreeMap<String, u64>,
     /// SHA-256 of the figures (the tables' CSV without revision marks):
@@ -50,9 +52,14 @@ pub struct Manifest {
     pub figures_sha256: String,
     pub sql: BTreeMap<String, String>,
     pub inputs: Vec<Input>,
+    /// Inputs of load runs the previous edition did not have (why figures
+    /// were revised).
+    pub late_inputs: Vec<Input>,
     pub disclosure: Disclosure,
     /// Earlier edition this one revises (0 for the first).
     pub revises: u32,
     pub revised_cells: usize,
+    /// What this edition could not include, and why.
+    pub notes: Vec<String>,
     pub files: Vec<FileEntry>,
 }

@@ -91,8 +91,13 @@ fn register(name: &str, path: &Path) -> bool {
 
 /// Registers fonts for chart text (plotters measures text with them, for SVG
 /// too); returns the language the PNGs can be labelled in, or `None` when no
-/// usable font exists at all.
+/// usable font exists at all. Done once per process.
 pub fn prepare_bitmap_fonts() -> (Option<Lang>, Option<String>) {
+    static FONTS: std::sync::OnceLock<(Option<Lang>, Option<String>)> = std::sync::OnceLock::new();
+    FONTS.get_or_init(register_fonts).clone()
+}
+
+fn register_fonts() -> (Option<Lang>, Option<String>) {
     let files = font_files();
     let cjk = std::env::var_os("WANGJIAN_CJK_FONT")
         .map(PathBuf::from)

@@ -18,6 +18,26 @@ pub fn count(n: i64) -> String {
     }
 }
 
+/// A number already written (`"6778.00"`, `"-1234567"`) with thousands
+/// separators in its integer part; anything else is returned as it is.
+pub fn grouped(text: &str) -> String {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text),
+    };
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
+    if int.is_empty() || int.len() > 18 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let body = count(int.parse::<i64>().unwrap_or(0));
+    match frac {
+        Some(f) => format!("{sign}{body}.{f}"),
+        None => format!("{sign}{body}"),
+    }
+}
+
 /// A count axis tick (plotters gives f64): rounded, with separators.
 pub fn count_tick(x: &f64) -> String {
     count(x.round() as i64)
@@ -49,5 +69,10 @@ mod tests {
         assert_eq!(super::wan(487_653_000.0), "48,765.3");
         assert_eq!(super::wan(950.0), "0.1");
         assert_eq!(super::wan(-12_345_678.0), "-1,234.6");
+        assert_eq!(super::grouped("6778.00"), "6,778.00");
+        assert_eq!(super::grouped("-1234567"), "-1,234,567");
+        assert_eq!(super::grouped("-0.50"), "-0.50");
+        assert_eq!(super::grouped("12.5"), "12.5");
+        assert_eq!(super::grouped("[c]"), "[c]");
     }
 }

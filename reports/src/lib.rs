@@ -4,8 +4,9 @@
 
 mod charts;
 mod data;
+pub mod figure;
 mod fonts;
-mod format;
+pub mod format;
 mod html;
 mod lang;
 mod layout;

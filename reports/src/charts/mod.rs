@@ -4,7 +4,7 @@
 //! colour-blind readers; tiers are also written as text. Every category is
 //! labelled, legends sit in a band outside the plot (see `layout`).
 
-mod bars;
+pub(crate) mod bars;
 mod funnel;
 mod handling;
 mod heatmap;
