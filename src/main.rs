@@ -1,6 +1,8 @@
 //! `wangjian`: the command-line interface (../shared/spec/cli.md). Glue only:
 //! the work is done by the `pipelines`, `lake` and `queries` crates.
 
+mod serve;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -114,6 +116,13 @@ enum Command {
         /// Share of open complaints sent again with a newer version.
         #[arg(long, default_value_t = 0.05)]
         update_rate: f64,
+    },
+    /// Serve SQL over the PostgreSQL wire protocol (service.md).
+    Serve(serve::ServeArgs),
+    /// The users of the SQL service.
+    User {
+        #[command(subcommand)]
+        cmd: serve::UserCmd,
     },
     /// The whole chain on data/raw (generating sample data there first when it is empty).
     Run {
@@ -239,6 +248,8 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             contact,
             ..
         } => release(&cli.lake, quarter, out, disclosure.as_deref(), contact).await,
+        Command::Serve(a) => serve::serve(&cli.lake, a).await,
+        Command::User { cmd } => serve::user(cmd),
         Command::Run { raw } => run(&cli.lake, &raw).await,
     }
 }

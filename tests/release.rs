@@ -543,7 +543,9 @@ fn the_spreadsheet_is_laid_out_as_release_md_says() {
         );
     }
     let notes = wb.worksheet_range("说明 Notes").unwrap();
-    assert!(notes.cells().any(|(_, _, v)| *v == Data::String("[注1]".into())));
+    assert!(notes
+        .cells()
+        .any(|(_, _, v)| *v == Data::String("[注1]".into())));
     wb.load_tables().unwrap();
     for sheet in &names {
         assert!(

@@ -27,7 +27,7 @@ pub use error::LakeError;
 pub use lock::WriterLock;
 pub use owner::{LAKE_MARKER, TABLE_MARKER};
 pub use scan::At;
-pub use session::{lake_session, register_all};
+pub use session::{lake_session, register_all, register_catalog};
 
 use std::path::{Path, PathBuf};
 

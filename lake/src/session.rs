@@ -4,20 +4,32 @@ use std::sync::Arc;
 
 use datafusion::prelude::SessionContext;
 
-use crate::{Lake, LakeError};
+use crate::{Catalog, Lake, LakeError};
 
 /// Registers each published table under its own name, at its pinned version.
 pub async fn register_all(lake: &Lake, ctx: &SessionContext) -> Result<Vec<String>, LakeError> {
-    let cat = lake.catalog()?;
+    register_catalog(lake, &lake.catalog()?, ctx).await
+}
+
+/// Registers every table of `cat` at the version `cat` pins: one published
+/// state, even when a run publishes a newer one meanwhile. A table already
+/// registered under the name is replaced.
+pub async fn register_catalog(
+    lake: &Lake,
+    cat: &Catalog,
+    ctx: &SessionContext,
+) -> Result<Vec<String>, LakeError> {
     let mut names = Vec::new();
-    for name in cat.tables.keys() {
-        let Some(table) = lake.published_table(name).await? else {
-            continue;
-        };
+    for (name, entry) in &cat.tables {
+        let url = lake.table_url(name)?;
+        let table = deltalake::open_table_with_version(url, entry.version)
+            .await
+            .map_err(|e| LakeError::delta(name, e))?;
         table
             .update_datafusion_session(&ctx.state())
             .map_err(|e| LakeError::delta(name, e))?;
         let provider = table.table_provider().await.map_err(LakeError::df)?;
+        ctx.deregister_table(name.as_str())?;
         ctx.register_table(name.as_str(), Arc::clone(&provider))?;
         names.push(name.clone());
     }

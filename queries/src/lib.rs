@@ -58,6 +58,22 @@ pub fn new_session() -> SessionContext {
     ctx
 }
 
+/// A session like [`new_session`] whose queries share a memory pool of
+/// `limit` bytes: operators that can spill (sorts, joins, aggregates) spill
+/// to temporary files past it, and a query that still cannot fit fails with
+/// a "Resources exhausted" error instead of taking the machine's memory.
+pub fn new_session_with_memory(limit: usize) -> Result<SessionContext, QueryError> {
+    use datafusion::execution::memory_pool::FairSpillPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
+        .build_arc()?;
+    let cfg = SessionConfig::new().with_information_schema(true);
+    let ctx = SessionContext::new_with_config_rt(cfg, runtime);
+    vocab::register_all(&ctx)?;
+    Ok(ctx)
+}
+
 /// A session over the published lake.
 pub async fn open_session(lake: &Lake) -> Result<SessionContext, QueryError> {
     let ctx = new_session();
