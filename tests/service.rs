@@ -18,10 +18,8 @@ struct Setup {
     users: PathBuf,
 }
 
-fn setup() -> Setup {
-    let lake = Lake::new();
-    ok(&lake.ingest(&[&data("basic")]));
-    ok(&lake.cmd().arg("indicators").output().unwrap());
+/// `wangjian user add alice` with password `secret` on stdin; the users file.
+fn add_alice(lake: &Lake) -> PathBuf {
     let users = lake.dir.path().join("users");
     let mut add = lake
         .cmd()
@@ -33,6 +31,14 @@ fn setup() -> Setup {
         .unwrap();
     add.stdin.take().unwrap().write_all(b"secret\n").unwrap();
     assert!(add.wait().unwrap().success());
+    users
+}
+
+fn setup() -> Setup {
+    let lake = Lake::new();
+    ok(&lake.ingest(&[&data("basic")]));
+    ok(&lake.cmd().arg("indicators").output().unwrap());
+    let users = add_alice(&lake);
     let text = std::fs::read_to_string(&users).unwrap();
     assert!(text.contains("alice:SCRAM-SHA-256$4096:") && !text.contains("secret"));
     Setup { lake, users }
@@ -192,6 +198,8 @@ async fn login_read_only_sessions_and_a_publish_seen_without_restart() {
         "COPY complaints TO '/tmp/wangjian-copy.csv'",
         "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'",
         "SELECT 1 AS a INTO t2",
+        "SET datafusion.runtime.memory_limit = '100G'",
+        "SET datafusion.runtime.temp_directory = '/tmp/elsewhere'",
     ] {
         let e = alice
             .simple_query(sql)
@@ -652,17 +660,7 @@ async fn sixteen_clients_for_a_minute_without_an_error() {
         Some(lake) => {
             let l = Lake::new();
             std::os::unix::fs::symlink(lake, l.path()).unwrap();
-            let users = l.dir.path().join("users");
-            let mut add = l
-                .cmd()
-                .env("WANGJIAN_USERS_FILE", &users)
-                .args(["user", "add", "alice", "--password-stdin"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap();
-            add.stdin.take().unwrap().write_all(b"secret\n").unwrap();
-            assert!(add.wait().unwrap().success());
+            let users = add_alice(&l);
             Setup { lake: l, users }
         }
         None => setup(),

@@ -399,6 +399,11 @@ pub fn html(p: &Page) -> String {
     h
 }
 
+/// The source systems, as the bulletin's notes and the spreadsheet's cover
+/// name them.
+pub const SOURCES: &str =
+    "12315 投诉举报、网络案件、网络商品质量抽检、网络交易定向监测、网络经营主体和网络交易平台登记";
+
 /// Methods and notes: in the bulletin, and numbered (`[注1]`) in the
 /// spreadsheet's notes sheet. Tier bounds come from the tier list
 /// (data/reference/tiers.csv), the disclosure figures from the parameters.
@@ -411,7 +416,7 @@ pub fn notes(params: &Params) -> Vec<String> {
         })
         .collect();
     vec![
-        "数据来源：12315 投诉举报、网络案件、网络商品质量抽检、网络交易定向监测及网络经营主体库，经 wangjian 入库校验；未通过校验的记录隔离并注明原因，不进入统计。".into(),
+        format!("数据来源：{SOURCES}，经 wangjian 入库校验；未通过校验的记录隔离并注明原因，不进入统计。"),
         "统计口径：网购投诉、举报指涉及网络交易的投诉、举报；省份为承办（立案、抽检、监测）机关所在省份；季度按事件日期（北京时间：投诉举报的登记日期、案件的立案日期、抽检日期、监测日期）划分；全国数由记录直接汇总，不由各省平均。".into(),
         "变化的表述：先四舍五入到一位小数，为 0.0 的称“持平”；数量和金额的变化以百分比计，比率的变化以百分点计。".into(),
         format!(

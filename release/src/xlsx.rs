@@ -187,10 +187,7 @@ fn cover(wb: &mut Workbook, b: &Book) -> Result<(), ReleaseError> {
         vec!["发布日期".into(), b.date.into()],
         vec!["版次".into(), format!("第 {} 版", b.edition)],
         vec!["本版变化".into(), changed],
-        vec![
-            "数据来源".into(),
-            "12315 投诉举报、网络案件、网络商品质量抽检、网络交易定向监测、网络经营主体和网络交易平台登记".into(),
-        ],
+        vec!["数据来源".into(), crate::bulletin::SOURCES.into()],
         vec!["联系方式".into(), b.contact.into()],
     ];
     for (flag, meaning) in SHORTHAND {

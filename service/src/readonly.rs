@@ -101,6 +101,10 @@ pub fn check_text(sql: &str) -> PgWireResult<()> {
     Ok(())
 }
 
+/// DataFusion settings that are the server's (memory pool, spill folder,
+/// default catalog location), never a session's.
+const SERVER_SETTINGS: [&str; 2] = ["datafusion.runtime.", "datafusion.catalog."];
+
 /// Refuses what may not run; plans queries under read-only options.
 pub async fn check(s: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
     if !allowed_kind(s) {
@@ -109,6 +113,19 @@ pub async fn check(s: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
             "42501",
             format!("{} is not allowed: {WHY}", kind(s)),
         ));
+    }
+    // SET reaches DataFusion's runtime too: a memory limit above the
+    // service's, or a spill folder anywhere on the machine. Only settings
+    // of the session itself may be changed.
+    if let Statement::Set(_) = s {
+        let text = s.to_string().to_ascii_lowercase();
+        if let Some(p) = SERVER_SETTINGS.iter().find(|p| text.contains(*p)) {
+            return Err(user_error(
+                "ERROR",
+                "42501",
+                format!("{p}* settings belong to the service, not to a session: {WHY}"),
+            ));
+        }
     }
     if matches!(s, Statement::Query(_) | Statement::Explain { .. }) {
         let state = ctx.state();

@@ -160,8 +160,13 @@ impl Users {
             text.push_str(&v.line(name));
             text.push('\n');
         }
-        let tmp = path.with_extension("tmp");
-        let _ = fs::remove_file(&tmp);
+        // A name of our own beside the file (never removes anything):
+        // `.users.wangjian-<pid>.tmp`; create_new refuses one that exists.
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "users".into());
+        let tmp = path.with_file_name(format!(".{file_name}.wangjian-{}.tmp", std::process::id()));
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -201,7 +206,18 @@ mod tests {
         let p = d.path().join("users");
         let mut u = Users::default();
         u.users.insert("bob".into(), Verifier::new("pw").unwrap());
+        // A file of the user's own beside it is never touched.
+        fs::write(d.path().join("users.tmp"), "mine").unwrap();
         u.save(&p).unwrap();
+        assert_eq!(
+            fs::read_to_string(d.path().join("users.tmp")).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            2,
+            "no temporary file left"
+        );
         assert_eq!(
             fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
