@@ -761,3 +761,125 @@ fn jdbc_metadata_lists_tables_and_columns() {
         assert!(out.contains(c), "{c}:\n{out}");
     }
 }
+
+/// Rows of a simple-protocol query as (column name → text) maps.
+async fn simple_rows(
+    c: &Client,
+    sql: &str,
+) -> Vec<std::collections::BTreeMap<String, Option<String>>> {
+    let said = c
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}\n{e:?}"));
+    said.iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                r.columns()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, col)| (col.name().to_string(), r.get(i).map(str::to_string)))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn field(row: &std::collections::BTreeMap<String, Option<String>>, name: &str) -> String {
+    row.get(name).cloned().flatten().unwrap_or_default()
+}
+
+/// DBeaver's navigator, as its PostgreSQL driver asks: the schema list, the
+/// tables of a schema by its oid, a table's columns by the table's oid.
+/// Returns (public's oid, table name → oid, complaints' column names).
+async fn dbeaver_navigator(c: &Client) -> (String, Vec<(String, String)>, Vec<String>) {
+    for q in [
+        "SET extra_float_digits = 3",
+        "SET application_name = 'DBeaver 25.1.5 - Main <wangjian>'",
+        "SELECT current_schema(),session_user",
+        "SHOW search_path",
+        "SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE datname='wangjian'",
+        "SELECT * FROM pg_catalog.pg_settings where name='standard_conforming_strings'",
+        "SELECT version()",
+    ] {
+        simple_rows(c, q).await;
+    }
+    let schemas = simple_rows(
+        c,
+        "SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n \
+         LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 \
+         AND d.classoid='pg_namespace'::regclass ORDER BY nspname",
+    )
+    .await;
+    let public = schemas
+        .iter()
+        .find(|r| field(r, "nspname") == "public")
+        .map(|r| field(r, "oid"))
+        .expect("public in pg_namespace");
+    let tables = simple_rows(
+        c,
+        &format!(
+            "SELECT c.oid,c.*,d.description,pg_catalog.pg_get_expr(c.relpartbound, c.oid) as partition_expr, \
+             pg_catalog.pg_get_partkeydef(c.oid) as partition_key FROM pg_catalog.pg_class c \
+             LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=c.oid AND d.objsubid=0 \
+             AND d.classoid='pg_class'::regclass WHERE c.relnamespace={public} AND c.relkind not in ('i','I','c')"
+        ),
+    )
+    .await;
+    let mut tables: Vec<(String, String)> = tables
+        .iter()
+        .map(|r| (field(r, "relname"), field(r, "oid")))
+        .collect();
+    tables.sort();
+    let complaints = &tables
+        .iter()
+        .find(|(n, _)| n == "complaints")
+        .expect("complaints among public's tables")
+        .1;
+    let columns = simple_rows(
+        c,
+        &format!(
+            "SELECT c.relname,a.*,pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) as def_value,dsc.description \
+             FROM pg_catalog.pg_attribute a INNER JOIN pg_catalog.pg_class c ON (a.attrelid=c.oid) \
+             LEFT OUTER JOIN pg_catalog.pg_attrdef ad ON (a.attrelid=ad.adrelid AND a.attnum = ad.adnum) \
+             LEFT OUTER JOIN pg_catalog.pg_description dsc ON (c.oid=dsc.objoid AND a.attnum = dsc.objsubid) \
+             WHERE NOT a.attisdropped AND c.oid={complaints} ORDER BY a.attnum"
+        ),
+    )
+    .await;
+    let columns = columns.iter().map(|r| field(r, "attname")).collect();
+    (public, tables, columns)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dbeaver_navigator_sees_tables_and_columns_with_the_same_oids_in_every_connection() {
+    let s = setup();
+    let srv = start(&s, &[]);
+    let one = connect(srv.port, "alice", "secret").await.unwrap();
+    let (public, tables, columns) = dbeaver_navigator(&one).await;
+    let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+    for t in ["complaints", "cases", "regional_indicators", "risk_index"] {
+        assert!(names.contains(&t), "{t} not in {names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.starts_with("pg_")),
+        "catalog views listed as lake tables: {names:?}"
+    );
+    for c in ["record_id", "received_at", "province_code", "is_online"] {
+        assert!(columns.iter().any(|x| x == c), "{c} not in {columns:?}");
+    }
+    // A second connection that asks in another order (a table by name
+    // first, as a pooled tool reconnecting would) numbers everything alike.
+    let two = connect(srv.port, "alice", "secret").await.unwrap();
+    let late = simple_rows(
+        &two,
+        "SELECT oid FROM pg_catalog.pg_class WHERE relname = 'risk_index'",
+    )
+    .await;
+    let risk = tables.iter().find(|(n, _)| n == "risk_index").unwrap();
+    assert_eq!(field(&late[0], "oid"), risk.1);
+    let again = dbeaver_navigator(&two).await;
+    assert_eq!(again.0, public, "public's oid differs between connections");
+    assert_eq!(again.1, tables, "table oids differ between connections");
+    assert_eq!(again.2, columns);
+}

@@ -6,6 +6,7 @@
 //! limit, streamed results and an audit line per statement.
 
 pub mod audit;
+mod catalog;
 mod http;
 mod pg;
 mod readonly;
@@ -240,13 +241,7 @@ impl Server {
                     let shared = self.shared.clone();
                     let tls = self.tls.clone();
                     tasks.spawn(async move {
-                        let session = match pg::Session::new(shared.clone()).await {
-                            Ok(s) => Arc::new(s),
-                            Err(e) => {
-                                tracing::error!("connection from {addr}: {e}");
-                                return;
-                            }
-                        };
+                        let session = Arc::new(pg::Session::new(shared.clone()));
                         let startup = pg::startup(&shared.opts, &shared.opts.users_file);
                         let require_tls = tls.is_some();
                         let handlers = Arc::new(pg::Connection {

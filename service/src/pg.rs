@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use datafusion::prelude::SessionContext;
-use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
-use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
@@ -168,22 +166,20 @@ impl Pin {
     }
 }
 
-/// The query side of one connection: its own session, re-pinned to the
-/// lake's published state before each statement is planned.
-pub struct Session {
+/// What a connection needs to answer queries, made on its first statement
+/// (after login, so an unauthenticated client costs no session).
+pub struct Ready {
     inner: Arc<DfSessionService>,
-    parser: Arc<GuardedParser>,
+    parser: Arc<Parser>,
     pin: Arc<Pin>,
-    shared: Arc<Shared>,
 }
 
-impl Session {
-    pub async fn new(shared: Arc<Shared>) -> Result<Session, crate::ServiceError> {
+impl Ready {
+    async fn make(shared: Arc<Shared>) -> Result<Ready, crate::ServiceError> {
         let ctx = wangjian_queries::new_session_with_memory(shared.opts.query_memory)?;
         let cat = shared.lake.catalog()?;
         wangjian_lake::register_catalog(&shared.lake, &cat, &ctx).await?;
-        setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
-            .map_err(|e| crate::ServiceError::Setup(e.to_string()))?;
+        crate::catalog::install(&ctx).await?;
         let ctx = Arc::new(ctx);
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(ReadOnlyHook),
@@ -192,17 +188,64 @@ impl Session {
             Arc::new(TransactionStatementHook),
         ];
         let inner = Arc::new(DfSessionService::new_with_hooks(ctx.clone(), hooks));
-        let pin = Arc::new(Pin {
-            ctx,
-            pinned: Mutex::new(cat.lake_version),
+        Ok(Ready {
+            parser: inner.query_parser(),
+            inner,
+            pin: Arc::new(Pin {
+                ctx,
+                pinned: Mutex::new(cat.lake_version),
+                shared,
+            }),
+        })
+    }
+}
+
+/// A connection's `Ready`, made once, on demand.
+pub struct Lazy {
+    cell: tokio::sync::OnceCell<Ready>,
+    shared: Arc<Shared>,
+}
+
+impl Lazy {
+    async fn get(&self) -> PgWireResult<&Ready> {
+        self.cell
+            .get_or_try_init(|| Ready::make(self.shared.clone()))
+            .await
+            .map_err(|e| {
+                tracing::error!("making a session: {e}");
+                PgWireError::ApiError(Box::new(e))
+            })
+    }
+
+    /// The parser of a connection that has already parsed a statement.
+    fn parser(&self) -> PgWireResult<&Arc<Parser>> {
+        self.cell
+            .get()
+            .map(|r| &r.parser)
+            .ok_or_else(|| user_error("ERROR", "08P01", "no statement has been parsed"))
+    }
+}
+
+/// The query side of one connection: its own session (made on the first
+/// statement), re-pinned to the lake's published state before each statement
+/// is planned.
+pub struct Session {
+    lazy: Arc<Lazy>,
+    parser: Arc<GuardedParser>,
+    shared: Arc<Shared>,
+}
+
+impl Session {
+    pub fn new(shared: Arc<Shared>) -> Session {
+        let lazy = Arc::new(Lazy {
+            cell: tokio::sync::OnceCell::new(),
             shared: shared.clone(),
         });
-        Ok(Session {
-            parser: Arc::new(GuardedParser(inner.query_parser(), pin.clone())),
-            inner,
-            pin,
+        Session {
+            parser: Arc::new(GuardedParser(lazy.clone())),
+            lazy,
             shared,
-        })
+        }
     }
 
     fn entry<C: ClientInfo>(&self, client: &C, statement: &str) -> Entry {
@@ -339,8 +382,9 @@ impl SimpleQueryHandler for Session {
             entry.finish(&format!("error: {e}"));
             return Err(e);
         }
-        self.pin.refresh().await?;
-        let inner = self.inner.clone();
+        let ready = self.lazy.get().await?;
+        ready.pin.refresh().await?;
+        let inner = ready.inner.clone();
         let timeout = self.timeout(client);
         run_guarded(timeout, entry, async move {
             SimpleQueryHandler::do_query(&*inner, client, query).await
@@ -350,7 +394,7 @@ impl SimpleQueryHandler for Session {
 }
 
 /// datafusion-postgres' parser behind the first-word check.
-pub struct GuardedParser(Arc<Parser>, Arc<Pin>);
+pub struct GuardedParser(Arc<Lazy>);
 
 type Stmt = <DfSessionService as ExtendedQueryHandler>::Statement;
 
@@ -368,13 +412,14 @@ impl QueryParser for GuardedParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         crate::readonly::check_text(sql)?;
+        let ready = self.0.get().await?;
         // Plans are made here, so the lake state is chosen here.
-        self.1.refresh().await?;
-        self.0.parse_sql(client, sql, types).await
+        ready.pin.refresh().await?;
+        ready.parser.parse_sql(client, sql, types).await
     }
 
     fn get_parameter_types(&self, stmt: &Stmt) -> PgWireResult<Vec<Type>> {
-        self.0.get_parameter_types(stmt)
+        self.0.parser()?.get_parameter_types(stmt)
     }
 
     fn get_result_schema(
@@ -382,7 +427,7 @@ impl QueryParser for GuardedParser {
         stmt: &Stmt,
         column_format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
-        self.0.get_result_schema(stmt, column_format)
+        self.0.parser()?.get_result_schema(stmt, column_format)
     }
 }
 
@@ -408,7 +453,7 @@ impl ExtendedQueryHandler for Session {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let entry = self.entry(client, &portal.statement.statement.0);
-        let inner = self.inner.clone();
+        let inner = self.lazy.get().await?.inner.clone();
         let timeout = self.timeout(client);
         let mut r = run_guarded(timeout, entry, async move {
             ExtendedQueryHandler::do_query(&*inner, client, portal, max_rows)
