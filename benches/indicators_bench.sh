@@ -2,7 +2,10 @@
 # Indicators benchmark: `wangjian indicators` over one national-scale quarter
 # and over eight, beside DuckDB running the same SQL (benches/indicators_duckdb.py)
 # over the same Parquet files. Generates and ingests the data first (minutes).
-# Usage: benches/indicators_bench.sh   (needs python3; installs duckdb with pip)
+# Usage: benches/indicators_bench.sh [1q|8q]   (both when not given; needs
+# python3; installs duckdb with pip). WANGJIAN_BIN picks the binary;
+# RUST_LOG=wangjian_queries=debug prints each statement's time, TIMINGS=1
+# DuckDB's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${BENCH_DIR:-/tmp/wangjian-bench}"
@@ -21,5 +24,8 @@ run() { # name, from, to
   /usr/bin/time -f "wangjian indicators $1: %e s, peak RSS %M KiB" $bin --lake "$lake" indicators > /dev/null
   /usr/bin/time -f "duckdb process $1: %e s, peak RSS %M KiB" python3 benches/indicators_duckdb.py "$lake" queries
 }
-run 1q 2025Q3 2025Q3
-run 8q 2024Q1 2025Q4
+case "${1:-all}" in
+  1q) run 1q 2025Q3 2025Q3 ;;
+  8q) run 8q 2024Q1 2025Q4 ;;
+  *) run 1q 2025Q3 2025Q3; run 8q 2024Q1 2025Q4 ;;
+esac

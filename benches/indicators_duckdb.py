@@ -36,6 +36,10 @@ for name, entry in catalog["tables"].items():
     lst = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}], hive_partitioning = true, union_by_name = true)")
 con.execute(f"CREATE TABLE risk_weights AS SELECT * FROM read_csv('{queries}/risk_weights.csv', header = true)")
+# The contract's vocabularies, registered by wangjian from the same files.
+reference = os.path.join(os.path.dirname(os.path.abspath(queries)), "data", "reference")
+for table, file in [("ref_tiers", "tiers"), ("ref_alert_types", "alert_types"), ("ref_funnel_limits", "funnel_limits")]:
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{reference}/{file}.csv', header = true)")
 
 REWRITES = [
     # date difference in days
@@ -55,9 +59,14 @@ for path in sorted(glob.glob(os.path.join(queries, "*.sql"))):
     sql = open(path, encoding="utf-8").read()
     for pat, rep in REWRITES:
         sql = re.sub(pat, rep, sql)
-    t = time.time()
-    con.execute(sql)
-    total += time.time() - t
+    for stmt in [x for x in re.split(r";\s*\n", sql) if x.strip() and not all(l.startswith("--") or not l.strip() for l in x.splitlines())]:
+        t = time.time()
+        con.execute(stmt)
+        spent = time.time() - t
+        total += spent
+        if os.environ.get("TIMINGS"):
+            head = " ".join(l for l in stmt.splitlines() if not l.startswith("--")).split(" AS ")[0][:60]
+            print(f"{spent:.2f} s: {head}")
 for name in ["regional_indicators", "platform_indicators", "risk_index", "alerts"]:
     print(name, con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
 print(f"duckdb indicators: {total:.2f} s")

@@ -59,6 +59,8 @@ SELECT
            THEN recovered_yuan END) AS recovered,
   SUM(CASE WHEN kind = '投诉' AND is_online AND recovered_yuan IS NOT NULL AND amount_yuan > 0
            THEN amount_yuan END) AS involved,
+  SUM(CASE WHEN kind = '投诉' AND is_online AND recovered_yuan IS NOT NULL AND amount_yuan > 0
+           THEN 1 ELSE 0 END) AS recovery_base,
   SUM(CASE WHEN kind = '投诉' AND is_online AND seven_day_return THEN 1 ELSE 0 END) AS seven_day,
   SUM(CASE WHEN is_online AND outcome = '转立案' THEN 1 ELSE 0 END) AS to_case
 FROM complaints
@@ -74,6 +76,7 @@ SELECT
   SUM(CASE WHEN party_region_code IS NOT NULL
             AND substr(party_region_code, 1, 2) <> substr(province_code, 1, 2) THEN 1 ELSE 0 END) AS cross_region,
   SUM(COALESCE(fine_yuan, 0) + COALESCE(confiscated_yuan, 0)) AS penalties_yuan,
+  SUM(CASE WHEN COALESCE(fine_yuan, 0) + COALESCE(confiscated_yuan, 0) > 0 THEN 1 ELSE 0 END) AS penalised,
   median(CASE WHEN closed_at IS NOT NULL
               THEN CAST(CAST(closed_at AS BIGINT) - CAST(filed_at AS BIGINT) AS DOUBLE) END) AS case_median_days,
   SUM(CASE WHEN police_transfer THEN 1 ELSE 0 END) AS police_transfers
@@ -101,28 +104,44 @@ GROUP BY GROUPING SETS ((o.quarter, o.province_code), (o.quarter));
 
 -- Credit exposure: distinct respondent USCCs of the quarter's online
 -- complaints on the abnormal or serious list on the quarter's last day.
-CREATE VIEW ri_credit AS
-WITH respondents AS (
+-- _ri_credit_flags: the quarter × USCC pairs on a list that day (only listed
+-- entities, so small). A province counts its distinct respondents, the
+-- national row distinct respondents over all provinces (one in two
+-- provinces counts once). Each count is its own work table, so the two
+-- large DISTINCTs run one after the other, never together, and a plain
+-- DISTINCT replaces COUNT(DISTINCT) over grouping sets, which DataFusion
+-- runs several times more slowly (docs/benchmarks.md).
+CREATE TABLE _ri_credit_flags AS
+SELECT DISTINCT q.quarter, e.uscc
+FROM entities e CROSS JOIN quarters q
+WHERE (e.abnormal_since <= q.quarter_end
+       AND (e.abnormal_until IS NULL OR e.abnormal_until > q.quarter_end))
+   OR e.serious_since <= q.quarter_end;
+
+CREATE TABLE _ri_credit_province AS
+SELECT r.quarter, COALESCE(r.province_code, '000000') AS region_code,
+       COUNT(*) AS respondents,
+       SUM(CASE WHEN f.uscc IS NOT NULL THEN 1 ELSE 0 END) AS flagged
+FROM (
   SELECT DISTINCT quarter, province_code, respondent_uscc AS uscc FROM complaints
   WHERE kind = '投诉' AND is_online AND respondent_uscc IS NOT NULL
-),
-flags AS (
-  SELECT r.quarter, r.province_code, r.uscc,
-         CASE WHEN (e.abnormal_since <= q.quarter_end
-                    AND (e.abnormal_until IS NULL OR e.abnormal_until > q.quarter_end))
-                OR e.serious_since <= q.quarter_end
-              THEN 1 ELSE 0 END AS flagged
-  FROM respondents r
-  JOIN quarters q ON q.quarter = r.quarter
-  LEFT JOIN entities e ON e.uscc = r.uscc
-)
-SELECT
-  quarter,
-  COALESCE(province_code, '000000') AS region_code,
-  COUNT(DISTINCT uscc) AS respondents,
-  COUNT(DISTINCT CASE WHEN flagged = 1 THEN uscc END) AS flagged
-FROM flags
-GROUP BY GROUPING SETS ((quarter, province_code), (quarter));
+) r
+LEFT JOIN _ri_credit_flags f ON f.quarter = r.quarter AND f.uscc = r.uscc
+GROUP BY r.quarter, r.province_code;
+
+CREATE TABLE _ri_credit_national AS
+SELECT r.quarter, '000000' AS region_code,
+       COUNT(*) AS respondents,
+       SUM(CASE WHEN f.uscc IS NOT NULL THEN 1 ELSE 0 END) AS flagged
+FROM (
+  SELECT DISTINCT quarter, respondent_uscc AS uscc FROM complaints
+  WHERE kind = '投诉' AND is_online AND respondent_uscc IS NOT NULL
+) r
+LEFT JOIN _ri_credit_flags f ON f.quarter = r.quarter AND f.uscc = r.uscc
+GROUP BY r.quarter;
+
+CREATE VIEW ri_credit AS
+SELECT * FROM _ri_credit_province UNION ALL SELECT * FROM _ri_credit_national;
 
 CREATE VIEW ri_sampling AS
 SELECT
@@ -146,7 +165,10 @@ FROM monitoring
 GROUP BY GROUPING SETS ((quarter, province_code), (quarter));
 
 -- Every quarter × region with its raw figures (0 where nothing happened).
-CREATE VIEW ri_base AS
+-- A work table: regional_indicators reads it three times (the quarter, the
+-- one before, a year before) and the release tables once more; as a view
+-- each read would scan the lake again.
+CREATE TABLE _ri_base AS
 SELECT
   q.quarter, q.quarter_idx, g.region_code, g.region_name, g.population,
   COALESCE(c.complaints, 0) AS complaints,
@@ -156,12 +178,14 @@ SELECT
   COALESCE(c.mediated_ok, 0) AS mediated_ok,
   COALESCE(c.mediated, 0) AS mediated,
   c.recovered, c.involved,
+  COALESCE(c.recovery_base, 0) AS recovery_base,
   COALESCE(c.seven_day, 0) AS seven_day,
   COALESCE(c.to_case, 0) AS to_case,
   COALESCE(k.cases, 0) AS cases,
   COALESCE(k.party_known, 0) AS party_known,
   COALESCE(k.cross_region, 0) AS cross_region,
   COALESCE(k.penalties_yuan, 0) AS penalties_yuan,
+  COALESCE(k.penalised, 0) AS penalised,
   k.case_median_days,
   COALESCE(k.police_transfers, 0) AS police_transfers,
   COALESCE(s.samples, 0) AS samples,
@@ -183,6 +207,8 @@ LEFT JOIN ri_sampling s ON s.quarter = q.quarter AND s.region_code = g.region_co
 LEFT JOIN ri_monitoring m ON m.quarter = q.quarter AND m.region_code = g.region_code
 LEFT JOIN ri_repeat r ON r.quarter = q.quarter AND r.region_code = g.region_code
 LEFT JOIN ri_credit cr ON cr.quarter = q.quarter AND cr.region_code = g.region_code;
+
+CREATE VIEW ri_base AS SELECT * FROM _ri_base;
 
 CREATE TABLE regional_indicators AS
 SELECT

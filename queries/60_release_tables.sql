@@ -168,27 +168,6 @@ LEFT JOIN rl_measures p ON p.measure = c.measure AND p.quarter_idx = c.quarter_i
 LEFT JOIN rl_measures y ON y.measure = c.measure AND y.quarter_idx = c.quarter_idx - 4
 ORDER BY c.quarter, c.ord;
 
--- The counts behind rates and money sums that ri_base does not carry.
-CREATE VIEW rl_bases AS
-SELECT quarter, region_code,
-       SUM(recovery_base) AS recovery_base, SUM(penalised) AS penalised
-FROM (
-  SELECT quarter, COALESCE(province_code, '000000') AS region_code,
-         SUM(CASE WHEN kind = '投诉' AND is_online AND recovered_yuan IS NOT NULL AND amount_yuan > 0
-                  THEN 1 ELSE 0 END) AS recovery_base,
-         0 AS penalised
-  FROM complaints
-  GROUP BY GROUPING SETS ((quarter, province_code), (quarter))
-  UNION ALL
-  SELECT quarter, COALESCE(province_code, '000000') AS region_code,
-         0 AS recovery_base,
-         SUM(CASE WHEN COALESCE(fine_yuan, 0) + COALESCE(confiscated_yuan, 0) > 0 THEN 1 ELSE 0 END) AS penalised
-  FROM cases
-  WHERE is_online AND status <> '撤销'
-  GROUP BY GROUPING SETS ((quarter, province_code), (quarter))
-) x
-GROUP BY quarter, region_code;
-
 CREATE TABLE release_by_province AS
 SELECT
   r.quarter, r.region_code, r.region_name,
@@ -202,14 +181,13 @@ SELECT
   r.monitor_hit_rate * 100 AS monitor_hit_rate,
   k.risk_index, k.rank, k.tier,
   b.closed_60d AS n_closed_60d,
-  COALESCE(x.recovery_base, 0) AS n_recovery_base,
-  COALESCE(x.penalised, 0) AS n_penalised,
+  b.recovery_base AS n_recovery_base,
+  b.penalised AS n_penalised,
   b.failed AS n_failed,
   b.checks AS n_monitor_checks,
   b.hits AS n_monitor_hits
 FROM regional_indicators r
 JOIN ri_base b ON b.quarter = r.quarter AND b.region_code = r.region_code
-LEFT JOIN rl_bases x ON x.quarter = r.quarter AND x.region_code = r.region_code
 LEFT JOIN risk_index k ON k.quarter = r.quarter AND k.region_code = r.region_code
 ORDER BY r.quarter, CASE WHEN r.region_code = '000000' THEN 1 ELSE 0 END, r.region_code;
 
@@ -222,16 +200,23 @@ SELECT 'category' AS dim, code, name FROM ref_categories
 UNION ALL
 SELECT 'problem' AS dim, code, name FROM ref_problems;
 
+-- Online complaints counted once by quarter × category × problem (a work
+-- table: one scan of complaints serves both breakdowns), then by each.
+CREATE TABLE _rl_online AS
+SELECT quarter, category, problem, count(*) AS n
+FROM complaints WHERE kind = '投诉' AND is_online
+GROUP BY quarter, category, problem;
+
 CREATE VIEW rl_online AS
-SELECT quarter, 'category' AS dim, category AS code FROM complaints WHERE kind = '投诉' AND is_online
+SELECT quarter, 'category' AS dim, category AS code, sum(n) AS n FROM _rl_online GROUP BY quarter, category
 UNION ALL
-SELECT quarter, 'problem' AS dim, problem AS code FROM complaints WHERE kind = '投诉' AND is_online;
+SELECT quarter, 'problem' AS dim, problem AS code, sum(n) AS n FROM _rl_online GROUP BY quarter, problem;
 
 CREATE VIEW rl_breakdown AS
 WITH n AS (
   SELECT q.quarter, q.quarter_idx, c.dim, c.code, c.name, COALESCE(o.n, 0) AS complaints
   FROM quarters q CROSS JOIN rl_codes c
-  LEFT JOIN (SELECT quarter, dim, code, count(*) AS n FROM rl_online GROUP BY quarter, dim, code) o
+  LEFT JOIN rl_online o
     ON o.quarter = q.quarter AND o.dim = c.dim AND o.code = c.code
 ),
 t AS (SELECT quarter, dim, sum(complaints) AS total FROM n GROUP BY quarter, dim)

@@ -53,6 +53,11 @@ enum Command {
         /// instead of those built into the binary.
         #[arg(long)]
         queries: Option<PathBuf>,
+        /// Memory the SQL may hold (e.g. 4GiB); sorts, joins and aggregates
+        /// spill to temporary files past it. Default: half the
+        /// machine's memory.
+        #[arg(long, value_parser = wangjian_queries::parse_size)]
+        memory_limit: Option<usize>,
     },
     /// Render the leadership dashboard (latest quarter by default).
     Report {
@@ -235,7 +240,10 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             generate(&opts)?;
             Ok(0)
         }
-        Command::Indicators { queries } => indicators(&cli.lake, queries).await,
+        Command::Indicators {
+            queries,
+            memory_limit,
+        } => indicators(&cli.lake, queries, memory_limit).await,
         Command::Dictionary => dictionary(&cli.lake).await,
         Command::Report { quarter, out } => report(&cli.lake, quarter.as_deref(), &out).await,
         Command::Release {
@@ -285,7 +293,11 @@ async fn ingest(
     })
 }
 
-async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
+async fn indicators(
+    lake: &Path,
+    queries: Option<PathBuf>,
+    memory_limit: Option<usize>,
+) -> Result<u8> {
     let set = match queries {
         Some(dir) if !dir.is_dir() => {
             return Err(Usage(format!("--queries {}: no such folder", dir.display())).into())
@@ -295,7 +307,8 @@ async fn indicators(lake: &Path, queries: Option<PathBuf>) -> Result<u8> {
     };
     let lake = Lake::open_existing(lake)?;
     let started = std::time::Instant::now();
-    let rows = wangjian_queries::indicators::compute(&lake, &set).await?;
+    let limit = memory_limit.unwrap_or_else(wangjian_queries::default_memory_limit);
+    let rows = wangjian_queries::indicators::compute(&lake, &set, limit).await?;
     for (name, n) in &rows {
         println!("{name:<22} {n:>8} rows");
     }
@@ -481,7 +494,7 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         generate(&GenerateOptions::new(raw.to_path_buf()))?;
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
-    indicators(lake_dir, None).await?;
+    indicators(lake_dir, None, None).await?;
     match report(lake_dir, None, Path::new("out/report")).await {
         Err(e)
             if matches!(

@@ -30,7 +30,7 @@ pub struct ServeArgs {
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Memory per query before operators spill to disk (e.g. 2GiB, 512MiB).
-    #[arg(long, default_value = "2GiB", value_parser = wangjian_service::parse_size)]
+    #[arg(long, default_value = "2GiB", value_parser = wangjian_queries::parse_size)]
     query_memory: usize,
     /// Statement timeout in seconds.
     #[arg(long, default_value_t = 300)]

@@ -34,6 +34,20 @@ pub fn sql_docs(set: &QuerySet) -> Vec<ColumnDoc> {
     out
 }
 
+/// The output tables the query files declare (`-- @table name`).
+pub fn declared_tables(set: &QuerySet) -> Vec<String> {
+    set.files
+        .iter()
+        .flat_map(|(_, text)| text.lines())
+        .filter_map(|l| {
+            l.trim_start_matches("--")
+                .trim()
+                .strip_prefix("@table ")
+                .map(|t| t.trim().to_string())
+        })
+        .collect()
+}
+
 /// Every base table of the session: (table, column, type, meaning).
 pub async fn entries(
     ctx: &SessionContext,
@@ -53,7 +67,7 @@ pub async fn entries(
         let Some(t) = schema.table(&n).await? else {
             continue;
         };
-        if t.table_type() != TableType::Base || n == "columns_doc" {
+        if t.table_type() != TableType::Base || n == "columns_doc" || n.starts_with('_') {
             continue;
         }
         for f in t.schema().fields() {

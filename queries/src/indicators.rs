@@ -4,8 +4,12 @@
 //! catalog step (a failed run leaves the previous results).
 //!
 //! Convention for query files: `CREATE VIEW` for shared pieces, `CREATE
-//! TABLE name AS ...` for an output table. Adding an indicator family is
-//! adding a file.
+//! TABLE name AS ...` for an output table, declared in the file's header
+//! with `-- @table name`. A shared piece that several statements read, and
+//! that would be computed again for each of them as a view, is a *work
+//! table*: `CREATE TABLE _name AS ...` (leading underscore), computed once,
+//! held in memory for the run and never published. Adding an indicator
+//! family is adding a file.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +17,7 @@ use datafusion::datasource::TableType;
 use datafusion::prelude::{col, SessionContext};
 use wangjian_lake::{Lake, TableEntry, TableKind};
 
-use crate::{open_session, weights, Access, QueryError, QuerySet};
+use crate::{open_session_with_memory, weights, Access, QueryError, QuerySet};
 
 fn base_tables(ctx: &SessionContext) -> BTreeSet<String> {
     let Some(schema) = ctx.catalog("datafusion").and_then(|c| c.schema("public")) else {
@@ -48,16 +52,52 @@ pub async fn run_query_set(
     }
     weights::check_components(ctx, origin, &w).await?;
     let after = base_tables(ctx);
-    Ok(after.difference(&before).cloned().collect())
+    outputs(set, after.difference(&before))
 }
 
-/// Computes every indicator table and stores them in the lake.
-pub async fn compute(lake: &Lake, set: &QuerySet) -> Result<BTreeMap<String, usize>, QueryError> {
+/// The tables a run publishes: those the headers declare with `@table`.
+/// A table created but neither declared nor named as a work table
+/// (`_name`), or declared but never created, is an error: nothing is
+/// published that nobody documented, and nothing documented goes missing.
+fn outputs<'a>(
+    set: &QuerySet,
+    created: impl Iterator<Item = &'a String>,
+) -> Result<Vec<String>, QueryError> {
+    let declared: BTreeSet<String> = crate::dictionary::declared_tables(set)
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for name in created {
+        if declared.contains(name) {
+            out.push(name.clone());
+        } else if !name.starts_with('_') {
+            return Err(QueryError::Sql(format!(
+                "table {name} is created but not declared: add `-- @table {name}` to its file's header \
+                 (an output), or name it _{name} (a work table of the run, not published)"
+            )));
+        }
+    }
+    if let Some(missing) = declared.iter().find(|d| !out.contains(d)) {
+        return Err(QueryError::Sql(format!(
+            "table {missing} is declared with @table but no statement creates it"
+        )));
+    }
+    Ok(out)
+}
+
+/// Computes every indicator table and stores them in the lake. The SQL runs
+/// under a memory pool of `memory_limit` bytes: sorts, joins and aggregates
+/// spill to temporary files past it.
+pub async fn compute(
+    lake: &Lake,
+    set: &QuerySet,
+    memory_limit: usize,
+) -> Result<BTreeMap<String, usize>, QueryError> {
     let _lock = lake.lock_writer()?;
     for r in lake.repair().await? {
         tracing::warn!("{r}");
     }
-    let ctx = open_session(lake).await?;
+    let ctx = open_session_with_memory(lake, memory_limit).await?;
     // The previous results are recomputed, never read.
     for (name, entry) in lake.catalog()?.tables {
         if entry.kind == TableKind::Indicator {
@@ -89,4 +129,38 @@ pub async fn compute(lake: &Lake, set: &QuerySet) -> Result<BTreeMap<String, usi
     }
     lake.publish("indicators", &changed)?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(sql: &str) -> QuerySet {
+        QuerySet {
+            files: vec![("10_x.sql".into(), sql.into())],
+            weights: (String::new(), String::new()),
+        }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn declared_tables_are_published_and_work_tables_are_not() {
+        let s = set("-- @table a\n-- @column x: y\nCREATE TABLE _w AS SELECT 1;\nCREATE TABLE a AS SELECT 1;\n");
+        let created = names(&["_w", "a"]);
+        assert_eq!(outputs(&s, created.iter()).unwrap(), names(&["a"]));
+    }
+
+    #[test]
+    fn an_undeclared_or_a_missing_table_stops_the_run() {
+        let s = set("-- @table a\n");
+        let created = names(&["a", "b"]);
+        let e = outputs(&s, created.iter()).unwrap_err().to_string();
+        assert!(e.contains("table b is created but not declared"), "{e}");
+        let created = names(&["_w"]);
+        let e = outputs(&s, created.iter()).unwrap_err().to_string();
+        assert!(e.contains("table a is declared"), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 pub mod dictionary;
 mod format;
 pub mod indicators;
+mod memory;
 mod query_set;
 mod shell;
 mod vocab;
@@ -21,6 +22,7 @@ use thiserror::Error;
 use wangjian_lake::{Lake, LakeError};
 
 pub use format::{write_batches, Format};
+pub use memory::{default_memory_limit, machine_memory, parse_size};
 pub use query_set::{view_sql, QuerySet};
 pub use shell::run_shell;
 
@@ -68,7 +70,10 @@ pub fn new_session_with_memory(limit: usize) -> Result<SessionContext, QueryErro
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
         .build_arc()?;
-    let cfg = SessionConfig::new().with_information_schema(true);
+    // DataFusion's own settings may be tuned by the operator with its
+    // DATAFUSION_* environment variables (e.g.
+    // DATAFUSION_EXECUTION_TARGET_PARTITIONS); SQL cannot change the pool.
+    let cfg = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config_rt(cfg, runtime);
     vocab::register_all(&ctx)?;
     Ok(ctx)
@@ -77,6 +82,17 @@ pub fn new_session_with_memory(limit: usize) -> Result<SessionContext, QueryErro
 /// A session over the published lake.
 pub async fn open_session(lake: &Lake) -> Result<SessionContext, QueryError> {
     let ctx = new_session();
+    wangjian_lake::register_all(lake, &ctx).await?;
+    Ok(ctx)
+}
+
+/// A session over the published lake whose queries share a memory pool of
+/// `limit` bytes (see [`new_session_with_memory`]).
+pub async fn open_session_with_memory(
+    lake: &Lake,
+    limit: usize,
+) -> Result<SessionContext, QueryError> {
+    let ctx = new_session_with_memory(limit)?;
     wangjian_lake::register_all(lake, &ctx).await?;
     Ok(ctx)
 }
@@ -145,10 +161,25 @@ pub async fn run_sql(
         return Ok(out);
     }
     for stmt in statements {
+        let started = std::time::Instant::now();
+        let what = statement_name(&stmt);
         let plan = ctx.state().statement_to_plan(stmt).await?;
         out.push(collect(ctx, plan).await?);
+        tracing::debug!("{:.2} s: {what}", started.elapsed().as_secs_f64());
     }
     Ok(out)
+}
+
+/// A statement's first words up to the name it creates, for the timing log
+/// (`RUST_LOG=wangjian_queries=debug`).
+fn statement_name(stmt: &datafusion::sql::parser::Statement) -> String {
+    let text = stmt.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(4).collect();
+    let end = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("AS"))
+        .unwrap_or(words.len());
+    words[..end].join(" ")
 }
 
 /// Runs a view of `queries/views/` read-only and returns its rows.

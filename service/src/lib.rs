@@ -60,25 +60,7 @@ pub struct ServeOptions {
     pub users_file: PathBuf,
 }
 
-/// Parses a size: `2GiB`, `512MiB`, `1G`, `300M`, or bytes.
-pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (e.g. 2GiB, 512MiB)"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("unknown size unit {other:?} in {s:?}")),
-    };
-    Ok((n * mult) as usize)
-}
+pub use wangjian_queries::parse_size;
 
 fn tls_acceptor(
     cert: &std::path::Path,
@@ -271,16 +253,5 @@ impl Server {
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), web).await;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(super::parse_size("2GiB").unwrap(), 2 << 30);
-        assert_eq!(super::parse_size("512MiB").unwrap(), 512 << 20);
-        assert_eq!(super::parse_size("1000").unwrap(), 1000);
-        assert!(super::parse_size("2 parsecs").is_err());
     }
 }
