@@ -22,8 +22,8 @@ pub fn sql_docs(set: &QuerySet) -> Vec<ColumnDoc> {
         let mut table = None;
         for line in text.lines() {
             let l = line.trim_start_matches("--").trim();
-            if let Some(t) = l.strip_prefix("@table ") {
-                table = Some(t.trim().to_string());
+            if let Some(t) = declared_table(line) {
+                table = Some(t.to_string());
             } else if let (Some(rest), Some(t)) = (l.strip_prefix("@column "), &table) {
                 if let Some((c, m)) = rest.split_once(':') {
                     out.push((t.clone(), c.trim().to_string(), m.trim().to_string()));
@@ -34,17 +34,21 @@ pub fn sql_docs(set: &QuerySet) -> Vec<ColumnDoc> {
     out
 }
 
+/// The table a header line declares (`-- @table name`), if it is one.
+fn declared_table(line: &str) -> Option<&str> {
+    line.trim_start_matches("--")
+        .trim()
+        .strip_prefix("@table ")
+        .map(str::trim)
+}
+
 /// The output tables the query files declare (`-- @table name`).
 pub fn declared_tables(set: &QuerySet) -> Vec<String> {
     set.files
         .iter()
         .flat_map(|(_, text)| text.lines())
-        .filter_map(|l| {
-            l.trim_start_matches("--")
-                .trim()
-                .strip_prefix("@table ")
-                .map(|t| t.trim().to_string())
-        })
+        .filter_map(declared_table)
+        .map(str::to_string)
         .collect()
 }
 
