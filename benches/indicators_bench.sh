@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Indicators benchmark: `wangjian indicators` over one national-scale quarter
-# and over eight, beside DuckDB running the same SQL (benches/indicators_duckdb.py)
-# over the same Parquet files. Generates and ingests the data first (minutes).
-# Usage: benches/indicators_bench.sh [1q|8q]   (both when not given; needs
+# Indicators benchmark: `wangjian indicators` over one, two and eight
+# national-scale quarters, beside DuckDB running the same SQL
+# (benches/indicators_duckdb.py) over the same Parquet files. Generates and
+# ingests the data first (minutes).
+# Usage: benches/indicators_bench.sh [1q|2q|8q]   (all when not given; needs
 # python3; installs duckdb with pip). WANGJIAN_BIN picks the binary;
 # RUST_LOG=wangjian_queries=debug prints each statement's time, TIMINGS=1
 # DuckDB's.
@@ -26,6 +27,7 @@ run() { # name, from, to
 }
 case "${1:-all}" in
   1q) run 1q 2025Q3 2025Q3 ;;
+  2q) run 2q 2025Q3 2025Q4 ;;
   8q) run 8q 2024Q1 2025Q4 ;;
-  *) run 1q 2025Q3 2025Q3; run 8q 2024Q1 2025Q4 ;;
+  *) run 1q 2025Q3 2025Q3; run 2q 2025Q3 2025Q4; run 8q 2024Q1 2025Q4 ;;
 esac

@@ -47,6 +47,8 @@ REWRITES = [
      r"date_diff('day', CAST(\2 AS DATE), CAST(\1 AS DATE))"),
     (r"CAST\(CAST\((\w+) AS BIGINT\) - CAST\((\w+) AS BIGINT\) AS DOUBLE\)",
      r"CAST(date_diff('day', \2, \1) AS DOUBLE)"),
+    # a timestamp floored to its day, in microseconds
+    (r"CAST\(date_bin\(INTERVAL '1 day', (\w+)\) AS BIGINT\)", r"epoch_us(date_trunc('day', \1))"),
     # to_date(text) -> CAST(text AS DATE)
     (r"to_date\(concat\(", "CAST(concat("),
     (r"END\n  \)\) AS quarter_end", "END\n  ) AS DATE) AS quarter_end"),

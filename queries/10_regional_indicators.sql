@@ -50,8 +50,12 @@ SELECT
   SUM(CASE WHEN kind = '投诉' AND is_online THEN 1 ELSE 0 END) AS complaints,
   SUM(CASE WHEN kind = '举报' AND is_online THEN 1 ELSE 0 END) AS reports,
   COUNT(*) AS all_records,
+  -- Whole days between local dates: each time floored to its day (date_bin
+  -- is integer arithmetic; a cast to DATE goes through calendar
+  -- conversions, a quarter of this statement's time), in microseconds.
   SUM(CASE WHEN kind = '投诉' AND is_online AND closed_at IS NOT NULL
-            AND CAST(CAST(closed_at AS DATE) AS BIGINT) - CAST(CAST(received_at AS DATE) AS BIGINT) <= 60
+            AND CAST(date_bin(INTERVAL '1 day', closed_at) AS BIGINT)
+                - CAST(date_bin(INTERVAL '1 day', received_at) AS BIGINT) <= 60 * 86400000000
            THEN 1 ELSE 0 END) AS closed_60d,
   SUM(CASE WHEN kind = '投诉' AND is_online AND outcome = '调解成功' THEN 1 ELSE 0 END) AS mediated_ok,
   SUM(CASE WHEN kind = '投诉' AND is_online AND outcome IN ('调解成功', '调解不成功') THEN 1 ELSE 0 END) AS mediated,

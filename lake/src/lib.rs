@@ -19,6 +19,7 @@ mod lock;
 mod owner;
 mod scan;
 mod session;
+mod snapshot;
 mod tables;
 mod write;
 
@@ -27,7 +28,8 @@ pub use error::LakeError;
 pub use lock::WriterLock;
 pub use owner::{LAKE_MARKER, TABLE_MARKER};
 pub use scan::At;
-pub use session::{lake_session, register_all, register_catalog};
+pub use session::{lake_session, register_all, register_catalog, register_catalog_with, Reader};
+pub use snapshot::{SnapshotFiles, SnapshotTable};
 
 use std::path::{Path, PathBuf};
 

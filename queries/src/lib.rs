@@ -63,12 +63,21 @@ pub fn new_session() -> SessionContext {
 /// A session like [`new_session`] whose queries share a memory pool of
 /// `limit` bytes: operators that can spill (sorts, joins, aggregates) spill
 /// to temporary files past it, and a query that still cannot fit fails with
-/// a "Resources exhausted" error instead of taking the machine's memory.
+/// a "Resources exhausted" error (naming the largest consumers) instead of
+/// taking the machine's memory. The pool is greedy, first come first served:
+/// a fair pool splits the limit among every spillable operator of a plan, so
+/// one large DISTINCT (its hash tables counted well above what is resident)
+/// spilled while the limit was far from used, and the same statement took 7
+/// or 30 s from run to run (docs/benchmarks.md).
 pub fn new_session_with_memory(limit: usize) -> Result<SessionContext, QueryError> {
-    use datafusion::execution::memory_pool::FairSpillPool;
+    use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
     use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    let pool = TrackConsumersPool::new(
+        GreedyMemoryPool::new(limit),
+        std::num::NonZeroUsize::new(3).expect("3 is not zero"),
+    );
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
+        .with_memory_pool(std::sync::Arc::new(pool))
         .build_arc()?;
     // DataFusion's own settings may be tuned by the operator with its
     // DATAFUSION_* environment variables (e.g.
