@@ -27,6 +27,8 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::object_store::path::Path as ObjectPath;
+use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
 use deltalake::DeltaTable;
@@ -78,42 +80,12 @@ impl SnapshotFiles {
         if props.enable_deletion_vectors == Some(true) {
             return Ok(Err(format!("{name} has deletion vectors enabled")));
         }
-        let delta_schema = state.snapshot().arrow_schema();
-        let partition_names = state.metadata().partition_columns().to_vec();
-        let partition_fields: Vec<FieldRef> = partition_names
-            .iter()
-            .map(|p| delta_schema.field_with_name(p).map(|f| Arc::new(f.clone())))
-            .collect::<Result<_, _>>()
-            .map_err(|e| LakeError::in_table(name, e.into()))?;
-        let file_fields: Vec<FieldRef> = delta_schema
-            .fields()
-            .iter()
-            .filter(|f| !partition_names.contains(f.name()))
-            .map(|f| {
-                if view_types {
-                    as_view(f)
-                } else {
-                    Arc::clone(f)
-                }
-            })
-            .collect();
-        let scan_fields: Vec<FieldRef> = file_fields
-            .iter()
-            .chain(partition_fields.iter())
-            .cloned()
-            .collect();
-        let mut table_fields = Vec::new();
-        let mut scan_index = Vec::new();
-        for f in delta_schema.fields() {
-            let i = scan_fields
-                .iter()
-                .position(|s| s.name() == f.name())
-                .expect("every column is a file or a partition column");
-            scan_index.push(i);
-            table_fields.push(Arc::clone(&scan_fields[i]));
-        }
-        let file_schema = Arc::new(Schema::new(file_fields));
-        let table_schema = Arc::new(Schema::new(table_fields));
+        let (table_schema, scan_index, file_schema, partition_fields) = columns(
+            name,
+            &state.snapshot().arrow_schema(),
+            state.metadata().partition_columns(),
+            view_types,
+        )?;
         let mut files = Vec::new();
         let mut num_rows = Some(0usize);
         for view in state.log_data().iter() {
@@ -130,8 +102,14 @@ impl SnapshotFiles {
                 );
             }
             num_rows = num_rows.zip(view.num_records()).map(|(a, b)| a + b);
-            let path = object_path(&dir.join(view.path().as_ref()))?;
-            let mut file = PartitionedFile::new(path, view.size().max(0) as u64);
+            let mut file: PartitionedFile = ObjectMeta {
+                location: object_path(&dir.join(view.path().as_ref()))?,
+                last_modified: chrono::DateTime::<chrono::Utc>::default(),
+                size: view.size().max(0) as u64,
+                e_tag: None,
+                version: None,
+            }
+            .into();
             file.partition_values = values;
             files.push(file);
         }
@@ -144,6 +122,61 @@ impl SnapshotFiles {
             num_rows,
         }))
     }
+}
+
+/// The table's columns (table order), each column's place among the scan's
+/// (file columns, then partition columns), the file columns, and the
+/// partition columns.
+type Columns = (SchemaRef, Vec<usize>, SchemaRef, Vec<FieldRef>);
+
+/// [`Columns`] of a Delta schema partitioned by `partition_names`.
+fn columns(
+    name: &str,
+    delta_schema: &Schema,
+    partition_names: &[String],
+    view_types: bool,
+) -> Result<Columns, LakeError> {
+    let partition_fields: Vec<FieldRef> = partition_names
+        .iter()
+        .map(|p| delta_schema.field_with_name(p).map(|f| Arc::new(f.clone())))
+        .collect::<Result<_, _>>()
+        .map_err(|e| LakeError::in_table(name, e.into()))?;
+    let file_fields: Vec<FieldRef> = delta_schema
+        .fields()
+        .iter()
+        .filter(|f| !partition_names.contains(f.name()))
+        .map(|f| {
+            if view_types {
+                as_view(f)
+            } else {
+                Arc::clone(f)
+            }
+        })
+        .collect();
+    let scan_fields: Vec<FieldRef> = file_fields
+        .iter()
+        .chain(partition_fields.iter())
+        .cloned()
+        .collect();
+    let mut table_fields = Vec::new();
+    let mut scan_index = Vec::new();
+    for f in delta_schema.fields() {
+        // Every column is a file column or a partition column.
+        let Some(i) = scan_fields.iter().position(|s| s.name() == f.name()) else {
+            return Err(LakeError::BadCatalog(format!(
+                "{name}: column {} not found",
+                f.name()
+            )));
+        };
+        scan_index.push(i);
+        table_fields.push(Arc::clone(&scan_fields[i]));
+    }
+    Ok((
+        Arc::new(Schema::new(table_fields)),
+        scan_index,
+        Arc::new(Schema::new(file_fields)),
+        partition_fields,
+    ))
 }
 
 /// A string or binary field as its view type; others unchanged.
@@ -173,10 +206,11 @@ fn partition_value(
     }
 }
 
-/// The object-store path of a local file.
-fn object_path(file: &Path) -> Result<String, LakeError> {
-    datafusion::object_store::path::Path::from_absolute_path(file)
-        .map(|p| p.to_string())
+/// The object-store path of a local file. (Built as a path, never through
+/// a string: `PartitionedFile::new` would encode the `%` of an encoded
+/// character a second time.)
+fn object_path(file: &Path) -> Result<ObjectPath, LakeError> {
+    ObjectPath::from_absolute_path(file)
         .map_err(|e| LakeError::BadCatalog(format!("bad file path {}: {e}", file.display())))
 }
 
@@ -375,7 +409,9 @@ mod tests {
     async fn the_parquet_reader_reads_exactly_the_pinned_version() {
         let tmp = tempfile::tempdir().unwrap();
         let stage = tempfile::tempdir().unwrap();
-        let lake = Lake::open(tmp.path().join("lake")).unwrap();
+        // A folder name that URLs and object-store paths encode (deltalake
+        // itself panics on some others, such as `{`).
+        let lake = Lake::open(tmp.path().join("网监 湖")).unwrap();
         let props = || WriterProperties::builder().build();
         let a = staged(
             stage.path(),
