@@ -54,6 +54,13 @@ REWRITES = [
     (r"END\n  \)\) AS quarter_end", "END\n  ) AS DATE) AS quarter_end"),
     # integer division of the quarter index
     (r"quarter_idx / 4", "quarter_idx // 4"),
+    # integer divisions of the rank intervals' percentiles and the months
+    (r"\(s \+ 1\) / 2", "(s + 1) // 2"),
+    (r" \+ 99\) / 100", " + 99) // 100"),
+    (r"month_idx / 12", "month_idx // 12"),
+    (r"AS BIGINT\) \+ 2\) / 3", "AS BIGINT) + 2) // 3"),
+    # a timestamp floored to its day (after the BIGINT form above)
+    (r"date_bin\(INTERVAL '1 day', (\w+)\)", r"date_trunc('day', \1)"),
 ]
 
 total = 0.0
@@ -69,6 +76,6 @@ for path in sorted(glob.glob(os.path.join(queries, "*.sql"))):
         if os.environ.get("TIMINGS"):
             head = " ".join(l for l in stmt.splitlines() if not l.startswith("--")).split(" AS ")[0][:60]
             print(f"{spent:.2f} s: {head}")
-for name in ["regional_indicators", "platform_indicators", "risk_index", "alerts"]:
+for name in ["regional_indicators", "platform_indicators", "risk_index", "risk_rank_intervals", "complaint_cusum", "alerts"]:
     print(name, con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
 print(f"duckdb indicators: {total:.2f} s")

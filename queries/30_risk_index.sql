@@ -47,6 +47,18 @@ FROM risk_components c
 JOIN stats s ON s.quarter = c.quarter AND s.component = c.component
 JOIN risk_weights w ON w.component = c.component;
 
+-- The six weights as one row (also the base of the rank intervals' scenarios).
+CREATE VIEW risk_weight_vector AS
+SELECT
+  max(CASE WHEN component = 'complaints' THEN weight END) AS w_complaints,
+  max(CASE WHEN component = 'quality' THEN weight END) AS w_quality,
+  max(CASE WHEN component = 'violations' THEN weight END) AS w_violations,
+  max(CASE WHEN component = 'timeliness' THEN weight END) AS w_timeliness,
+  max(CASE WHEN component = 'repeat' THEN weight END) AS w_repeat,
+  max(CASE WHEN component = 'credit' THEN weight END) AS w_credit,
+  sum(weight) AS w_total
+FROM risk_weights;
+
 -- The weighted sum in a fixed order, so that equal inputs give equal outputs.
 CREATE VIEW risk_scores AS
 WITH zs AS (
@@ -58,22 +70,11 @@ WITH zs AS (
     max(CASE WHEN component = 'repeat' THEN z END) AS z_repeat,
     max(CASE WHEN component = 'credit' THEN z END) AS z_credit
   FROM risk_z GROUP BY quarter, region_code, region_name
-),
-w AS (
-  SELECT
-    max(CASE WHEN component = 'complaints' THEN weight END) AS w_complaints,
-    max(CASE WHEN component = 'quality' THEN weight END) AS w_quality,
-    max(CASE WHEN component = 'violations' THEN weight END) AS w_violations,
-    max(CASE WHEN component = 'timeliness' THEN weight END) AS w_timeliness,
-    max(CASE WHEN component = 'repeat' THEN weight END) AS w_repeat,
-    max(CASE WHEN component = 'credit' THEN weight END) AS w_credit,
-    sum(weight) AS w_total
-  FROM risk_weights
 )
 SELECT zs.*,
   50 + 10 * (w_complaints * z_complaints + w_quality * z_quality + w_violations * z_violations
              + w_timeliness * z_timeliness + w_repeat * z_repeat + w_credit * z_credit) / w_total AS risk_index
-FROM zs CROSS JOIN w;
+FROM zs CROSS JOIN risk_weight_vector w;
 
 -- Ranks, tiers and rank changes (a view, so that other weights can be tried
 -- by replacing risk_weights).

@@ -7,15 +7,18 @@
 -- complaint_surge: complaints_qoq > threshold (0.5) and complaints -
 --   previous >= min_increase (100), both from ref_alert_types.
 --   value = complaints_qoq, threshold = the threshold.
--- Grain: one row per alarm. Sources: regional_indicators, ref_funnel_limits,
---   ref_alert_types (data/reference/).
+-- complaint_cusum (statistics.md): a province-quarter with at least one
+--   alarm month in complaint_cusum; value = the largest CUSUM among its alarm
+--   months, threshold = the threshold of ref_alert_types (5).
+-- Grain: one row per alarm. Sources: regional_indicators, complaint_cusum,
+--   ref_funnel_limits, ref_alert_types (data/reference/).
 --
 -- @table alerts
 -- @column quarter: YYYYQn
 -- @column region_code: province
 -- @column region_name: province name
--- @column alert: sampling_outlier or complaint_surge
--- @column value: the figure (fail rate, or complaints_qoq)
+-- @column alert: sampling_outlier, complaint_surge or complaint_cusum
+-- @column value: the figure (fail rate, complaints_qoq, or the largest CUSUM of the quarter's alarm months)
 -- @column threshold: the limit it crossed
 
 CREATE TABLE alerts AS
@@ -29,7 +32,12 @@ funnel AS (
   CROSS JOIN (SELECT z FROM ref_funnel_limits WHERE alarm) l
   WHERE r.region_code <> '000000' AND r.samples >= 1
 ),
-surge AS (SELECT threshold, min_increase FROM ref_alert_types WHERE alert = 'complaint_surge')
+surge AS (SELECT threshold, min_increase FROM ref_alert_types WHERE alert = 'complaint_surge'),
+cusum AS (
+  SELECT concat(substr(c.month, 1, 4), 'Q', CAST((CAST(substr(c.month, 6, 2) AS BIGINT) + 2) / 3 AS VARCHAR)) AS quarter,
+         c.region_code, c.region_name, c.cusum
+  FROM complaint_cusum c WHERE c.alarm
+)
 SELECT quarter, region_code, region_name, 'sampling_outlier' AS alert, value, threshold
 FROM funnel WHERE value > threshold
 UNION ALL
@@ -37,4 +45,8 @@ SELECT r.quarter, r.region_code, r.region_name, 'complaint_surge' AS alert, r.co
 FROM r JOIN r p ON p.region_code = r.region_code AND p.quarter_idx = r.quarter_idx - 1
 CROSS JOIN surge s
 WHERE r.region_code <> '000000' AND r.complaints_qoq > s.threshold AND r.complaints - p.complaints >= s.min_increase
+UNION ALL
+SELECT c.quarter, c.region_code, c.region_name, 'complaint_cusum' AS alert, max(c.cusum) AS value, h.threshold
+FROM cusum c CROSS JOIN (SELECT threshold FROM ref_alert_types WHERE alert = 'complaint_cusum') h
+GROUP BY c.quarter, c.region_code, c.region_name, h.threshold
 ORDER BY quarter, region_code, alert;

@@ -11,6 +11,7 @@
 -- denominators, the number of cases behind a money sum); they are not
 -- published.
 -- Sources: regional_indicators, ri_base, platform_indicators, risk_index,
+--   risk_rank_intervals,
 --   headline_figures, alerts, complaints, cases, sampling, ref_categories,
 --   ref_problems, ref_alert_types.
 --
@@ -43,6 +44,8 @@
 -- @column risk_index: composite risk index (NULL for 全国)
 -- @column rank: rank by risk index (NULL for 全国)
 -- @column tier: risk tier (NULL for 全国)
+-- @column rank_p05: lower end of the rank interval (排名区间), risk_rank_intervals.rank_p05 (NULL for 全国)
+-- @column rank_p95: upper end of the rank interval, risk_rank_intervals.rank_p95 (NULL for 全国)
 -- @column n_closed_60d: numerator of closed_60d_rate
 -- @column n_recovery_base: online complaints behind recovery_ratio (recovered and amount > 0 known)
 -- @column n_penalised: cases with a fine or confiscation (behind penalties_wan)
@@ -106,8 +109,9 @@
 -- @column region_name: province name
 -- @column alert: alert type code
 -- @column alert_label: alert type name (ref_alert_types)
--- @column value: the alert's value, per cent (growth for complaint_surge, failure rate for sampling_outlier)
--- @column threshold: the limit it passed, per cent
+-- @column value: the alert's value in its unit: per cent (growth for complaint_surge, failure rate for sampling_outlier), or the CUSUM (complaint_cusum)
+-- @column threshold: the limit it passed, in the same unit
+-- @column unit: % or 累积和 (complaint_cusum)
 
 CREATE TABLE release_trend AS
 SELECT
@@ -179,7 +183,7 @@ SELECT
   r.samples,
   r.sample_fail_rate * 100 AS sample_fail_rate,
   r.monitor_hit_rate * 100 AS monitor_hit_rate,
-  k.risk_index, k.rank, k.tier,
+  k.risk_index, k.rank, k.tier, ri.rank_p05, ri.rank_p95,
   b.closed_60d AS n_closed_60d,
   b.recovery_base AS n_recovery_base,
   b.penalised AS n_penalised,
@@ -189,6 +193,7 @@ SELECT
 FROM regional_indicators r
 JOIN ri_base b ON b.quarter = r.quarter AND b.region_code = r.region_code
 LEFT JOIN risk_index k ON k.quarter = r.quarter AND k.region_code = r.region_code
+LEFT JOIN risk_rank_intervals ri ON ri.quarter = r.quarter AND ri.region_code = r.region_code
 ORDER BY r.quarter, CASE WHEN r.region_code = '000000' THEN 1 ELSE 0 END, r.region_code;
 
 -- Online complaints (kind 投诉) by complaint category and by problem type,
@@ -274,7 +279,9 @@ ORDER BY quarter, code;
 
 CREATE TABLE release_alerts AS
 SELECT a.quarter, a.region_code, a.region_name, a.alert, t.label AS alert_label,
-       a.value * 100 AS value, a.threshold * 100 AS threshold
+       CASE WHEN a.alert = 'complaint_cusum' THEN a.value ELSE a.value * 100 END AS value,
+       CASE WHEN a.alert = 'complaint_cusum' THEN a.threshold ELSE a.threshold * 100 END AS threshold,
+       CASE WHEN a.alert = 'complaint_cusum' THEN '累积和' ELSE '%' END AS unit
 FROM alerts a
 LEFT JOIN ref_alert_types t ON t.alert = a.alert
 ORDER BY a.quarter, a.region_code, a.alert;

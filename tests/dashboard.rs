@@ -58,6 +58,8 @@ fn the_dashboard_has_every_section_and_the_table_values() {
         "trend",
         "heatmap",
         "funnel",
+        "smoothing",
+        "cusum",
         "platforms",
         "handling",
         "quality",
@@ -126,7 +128,7 @@ fn the_dashboard_has_every_section_and_the_table_values() {
         })
         .count();
     assert!(
-        pngs == 8 || page.contains("PNG charts were not written"),
+        pngs == 10 || page.contains("PNG charts were not written"),
         "{pngs} PNG files"
     );
 }
@@ -146,7 +148,7 @@ fn the_dashboard_loads_in_a_browser() {
     assert!(dom.status.success());
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let charts = page.matches("<figure id=\"chart-").count();
-    assert_eq!(charts, 8);
+    assert_eq!(charts, 10);
     assert_eq!(
         dom_text.matches("<svg").count(),
         charts,

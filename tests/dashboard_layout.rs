@@ -70,7 +70,42 @@ fn expected(lake: &Lake, q: &str) -> BTreeMap<&'static str, Vec<String>> {
         "SELECT DISTINCT source FROM load_runs WHERE run = (SELECT max(run) FROM load_runs)",
         "source",
     );
+    // The provinces with the fewest batches (smoothing chart), and those
+    // whose CUSUM alarmed in the last four quarters (cusum chart).
+    let fewest: Vec<String> = col(
+        &format!("SELECT region_code FROM smoothed_rates WHERE quarter = '{q}' AND measure = 'sample_fail_rate' AND trials > 0 ORDER BY trials, region_code LIMIT 10"),
+        "region_code",
+    )
+    .iter()
+    .map(|c| short(c))
+    .collect();
+    let recent: Vec<String> = quarters
+        .iter()
+        .filter(|x| x.as_str() <= q)
+        .rev()
+        .take(4)
+        .cloned()
+        .collect();
+    let months: Vec<String> = recent
+        .iter()
+        .flat_map(|x| {
+            let (y, n) = (&x[..4], x[5..].parse::<u32>().unwrap_or(1));
+            (1..=3).map(move |k| format!("'{y}-{:02}'", (n - 1) * 3 + k))
+        })
+        .collect();
+    let alarmed: Vec<String> = col(
+        &format!(
+            "SELECT region_code, max(cusum) AS top FROM complaint_cusum WHERE alarm AND month IN ({}) GROUP BY region_code ORDER BY top DESC, region_code LIMIT 12",
+            months.join(", ")
+        ),
+        "region_code",
+    )
+    .iter()
+    .map(|c| short(c))
+    .collect();
     BTreeMap::from([
+        ("smoothing", fewest),
+        ("cusum", alarmed),
         ("ranking", provinces.clone()),
         ("map", handled.clone()),
         ("trend", [quarters.clone(), top5].concat()),
@@ -95,7 +130,7 @@ fn look(lake: &Lake, q: &str) -> String {
     let mut all = Vec::new();
     for (chart, labels) in expected(lake, q) {
         assert!(
-            !labels.is_empty() || chart == "funnel",
+            !labels.is_empty() || chart == "funnel" || chart == "cusum",
             "{chart}: the data gives labels to look for"
         );
         for p in svg::problems(svg::chart_svg(&page, chart), &labels, &legend_fill()) {

@@ -11,15 +11,19 @@ fn indicators_are_deterministic_and_a_rerun_replaces_them() {
     ok(&lake.ingest(&[&data("basic")]));
     let dump = |lake: &Lake| -> Vec<String> {
         [
-            "regional_indicators",
-            "platform_indicators",
-            "risk_index",
-            "alerts",
-            "headline_figures",
+            ("regional_indicators", "1, 2"),
+            ("platform_indicators", "1, 2"),
+            ("risk_index", "1, 2"),
+            ("alerts", "1, 2, 4"),
+            ("headline_figures", "1"),
+            ("smoothed_rates", "1, 2, 4"),
+            ("risk_rank_intervals", "1, 2"),
+            ("complaint_cusum", "1, 2"),
         ]
         .iter()
-        .map(|t| {
-            serde_json::to_string(&lake.query(&format!("SELECT * FROM {t} ORDER BY 1, 2"))).unwrap()
+        .map(|(t, order)| {
+            serde_json::to_string(&lake.query(&format!("SELECT * FROM {t} ORDER BY {order}")))
+                .unwrap()
         })
         .collect()
     };

@@ -68,7 +68,7 @@ fn by_province_equals_the_indicator_tables_cell_by_cell() {
     let rows = read_csv(&out.join("2025Q4/edition-1/csv/by_province.csv"));
     assert_eq!(rows.len(), 32, "31 provinces and 全国");
     let truth = lake.query(
-        "SELECT r.region_code, r.complaints, r.reports, r.closed_60d_rate, r.recovery_ratio, r.cases, r.samples, r.sample_fail_rate, r.monitor_hit_rate, CAST(r.penalties_yuan AS DOUBLE) AS penalties_yuan, k.risk_index, k.rank, k.tier FROM regional_indicators r LEFT JOIN risk_index k ON k.quarter = r.quarter AND k.region_code = r.region_code WHERE r.quarter = '2025Q4'",
+        "SELECT r.region_code, r.complaints, r.reports, r.closed_60d_rate, r.recovery_ratio, r.cases, r.samples, r.sample_fail_rate, r.monitor_hit_rate, CAST(r.penalties_yuan AS DOUBLE) AS penalties_yuan, k.risk_index, k.rank, k.tier, ri.rank_p05, ri.rank_p95 FROM regional_indicators r LEFT JOIN risk_index k ON k.quarter = r.quarter AND k.region_code = r.region_code LEFT JOIN risk_rank_intervals ri ON ri.quarter = r.quarter AND ri.region_code = r.region_code WHERE r.quarter = '2025Q4'",
     );
     let mut shown = 0;
     let mut withheld = 0;
@@ -91,6 +91,8 @@ fn by_province_equals_the_indicator_tables_cell_by_cell() {
             ("penalties_wan", "penalties_yuan", 0.0001, 2),
             ("risk_index", "risk_index", 1.0, 1),
             ("rank", "rank", 1.0, 0),
+            ("rank_p05", "rank_p05", 1.0, 0),
+            ("rank_p95", "rank_p95", 1.0, 0),
         ] {
             let flag = &row[&format!("{col}_flag")];
             let cell = &row[col];

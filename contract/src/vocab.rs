@@ -41,7 +41,7 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
     (
         "ref_alert_types",
         "threshold",
-        "complaint_surge: the complaints_qoq it must exceed",
+        "complaint_surge: the complaints_qoq it must exceed; complaint_cusum: the CUSUM that raises the alarm",
     ),
     (
         "ref_alert_types",
@@ -69,6 +69,7 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
 /// `alert_types.csv` (checked by a test).
 pub const SAMPLING_OUTLIER: &str = "sampling_outlier";
 pub const COMPLAINT_SURGE: &str = "complaint_surge";
+pub const COMPLAINT_CUSUM: &str = "complaint_cusum";
 
 fn rows(text: &str) -> Vec<Vec<&str>> {
     text.lines()
@@ -205,6 +206,8 @@ mod tests {
         );
         assert!(alert_type(SAMPLING_OUTLIER).is_some());
         assert!(alert_type(COMPLAINT_SURGE).is_some());
+        let cusum = alert_type(COMPLAINT_CUSUM).unwrap();
+        assert_eq!((cusum.threshold, cusum.min_increase), (Some(5.0), None));
         let surge = alert_type("complaint_surge").unwrap();
         assert_eq!(
             (surge.threshold, surge.min_increase),

@@ -33,6 +33,32 @@ pub struct Risk {
     pub rank: i64,
     pub tier: String,
     pub rank_change: Option<i64>,
+    /// The 5th and 95th percentile ranks over the scenarios of
+    /// risk_rank_intervals (statistics.md).
+    pub rank_p05: Option<i64>,
+    pub rank_p95: Option<i64>,
+}
+
+/// A province's raw and empirical-Bayes fail rate (smoothed_rates).
+#[derive(Debug, Clone, Default)]
+pub struct Smoothed {
+    pub quarter: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub measure: String,
+    pub trials: i64,
+    pub raw_rate: Option<f64>,
+    pub eb_rate: Option<f64>,
+}
+
+/// A month of a province's complaint CUSUM (complaint_cusum).
+#[derive(Debug, Clone, Default)]
+pub struct CusumPoint {
+    pub month: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub cusum: f64,
+    pub alarm: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -89,6 +115,10 @@ pub struct Data {
     pub alerts: Vec<Alert>,
     /// The funnel plot's control limits, as the SQL computed them.
     pub funnel: Vec<FunnelPoint>,
+    /// Smoothed sample fail rates by quarter and province.
+    pub smoothed: Vec<Smoothed>,
+    /// Monthly complaint CUSUM by province, in month order.
+    pub cusum: Vec<CusumPoint>,
     /// quarter -> recovered yuan
     pub recovered: Vec<(String, f64)>,
     /// The latest load run, by source.
@@ -191,6 +221,8 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
                 rank: c.i("rank", i)?.unwrap_or(0),
                 tier: c.s("tier", i)?,
                 rank_change: c.i("rank_change", i)?,
+                rank_p05: None,
+                rank_p95: None,
             })
         })?,
         platforms: each(&batches(ctx, "platform_indicators").await?, |c, i| {
@@ -225,11 +257,47 @@ pub async fn load(ctx: &SessionContext) -> Result<Data, ReportError> {
                 upper: c.f("upper", i)?.unwrap_or(f64::NAN),
             })
         })?,
+        smoothed: each(&batches(ctx, "smoothed_rates").await?, |c, i| {
+            Ok(Smoothed {
+                quarter: c.s("quarter", i)?,
+                region_code: c.s("region_code", i)?,
+                region_name: c.s("region_name", i)?,
+                measure: c.s("measure", i)?,
+                trials: c.i("trials", i)?.unwrap_or(0),
+                raw_rate: c.f("raw_rate", i)?,
+                eb_rate: c.f("eb_rate", i)?,
+            })
+        })?,
+        cusum: each(&batches(ctx, "complaint_cusum").await?, |c, i| {
+            Ok(CusumPoint {
+                month: c.s("month", i)?,
+                region_code: c.s("region_code", i)?,
+                region_name: c.s("region_name", i)?,
+                cusum: c.f("cusum", i)?.unwrap_or(f64::NAN),
+                alarm: c.b("alarm", i)?.unwrap_or(false),
+            })
+        })?,
         recovered: each(&batches(ctx, "headline_figures").await?, |c, i| {
             Ok((c.s("quarter", i)?, c.f("recovered_yuan", i)?.unwrap_or(0.0)))
         })?,
         ..Default::default()
     };
+    // The dashboard draws the smoothed fail rates.
+    d.smoothed.retain(|s| s.measure == "sample_fail_rate");
+    d.cusum
+        .sort_by(|a, b| (&a.region_code, &a.month).cmp(&(&b.region_code, &b.month)));
+    let intervals = each(&batches(ctx, "risk_rank_intervals").await?, |c, i| {
+        Ok((
+            (c.s("quarter", i)?, c.s("region_code", i)?),
+            (c.i("rank_p05", i)?, c.i("rank_p95", i)?),
+        ))
+    })?;
+    let intervals: std::collections::HashMap<_, _> = intervals.into_iter().collect();
+    for r in &mut d.risk {
+        if let Some(&(lo, hi)) = intervals.get(&(r.quarter.clone(), r.region_code.clone())) {
+            (r.rank_p05, r.rank_p95) = (lo, hi);
+        }
+    }
     let mut qs: Vec<String> = d.regional.iter().map(|r| r.quarter.clone()).collect();
     qs.sort();
     qs.dedup();

@@ -88,7 +88,7 @@ pub fn page(d: &Data, q: &str, charts: &[Chart], notes: &[String]) -> String {
 
     headline(&mut h, d, q);
     ranking(&mut h, d, q, charts);
-    alerts(&mut h, d, q);
+    alerts(&mut h, d, q, charts);
     quality(&mut h, d, charts);
     closing(&mut h, notes);
     h
@@ -156,7 +156,7 @@ fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
     {
         h.push_str(&figure(c));
     }
-    h.push_str("<table>\n<thead><tr><th>排名</th><th>省份</th><th>风险指数</th><th>等级</th><th>排名变化</th></tr></thead>\n<tbody>\n");
+    h.push_str("<table>\n<thead><tr><th>排名</th><th>省份</th><th>风险指数</th><th>等级</th><th>排名区间（5%–95%）</th><th>排名变化</th></tr></thead>\n<tbody>\n");
     for r in d.risk_of(q) {
         let change = match r.rank_change {
             Some(c) if c > 0 => format!("↑{c}"),
@@ -164,8 +164,12 @@ fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
             Some(_) => "—".into(),
             None => "新".into(),
         };
+        let interval = match (r.rank_p05, r.rank_p95) {
+            (Some(a), Some(b)) => format!("{a}–{b}"),
+            _ => "—".into(),
+        };
         h.push_str(&format!(
-            "<tr data-region=\"{}\"><td>{}</td><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td><span class=\"tier tier-{t}\">{t}</span></td><td>{change}</td></tr>\n",
+            "<tr data-region=\"{}\"><td>{}</td><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td><span class=\"tier tier-{t}\">{t}</span></td><td class=\"interval\">{interval}</td><td>{change}</td></tr>\n",
             esc(&r.region_code),
             r.rank,
             esc(&r.region_name),
@@ -191,6 +195,9 @@ fn ranking(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
             h.push_str(&figure(c));
         }
         if id == ChartId::Funnel {
+            for c in charts.iter().filter(|c| c.id == ChartId::Smoothing) {
+                h.push_str(&figure(c));
+            }
             sampling_table(h, d, q);
         }
         h.push_str("</section>\n");
@@ -216,15 +223,21 @@ fn sampling_table(h: &mut String, d: &Data, q: &str) {
             .cmp(&a.samples)
             .then(a.region_code.cmp(&b.region_code))
     });
-    h.push_str("<table class=\"sampling\">\n<thead><tr><th>省份</th><th>抽检批次（批）</th><th>不合格率</th><th>漏斗图异常</th></tr></thead>\n<tbody>\n");
+    h.push_str("<table class=\"sampling\">\n<thead><tr><th>省份</th><th>抽检批次（批）</th><th>不合格率</th><th>平滑后不合格率</th><th>漏斗图异常</th></tr></thead>\n<tbody>\n");
     for r in rows {
+        let eb = d
+            .smoothed
+            .iter()
+            .find(|s| s.quarter == q && s.region_code == r.region_code)
+            .and_then(|s| s.eb_rate);
         h.push_str(&format!(
-            "<tr data-sampling=\"{}\"><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr data-sampling=\"{}\"><td class=\"name\">{}</td><td data-value=\"{}\">{}</td><td>{}</td><td class=\"smoothed\">{}</td><td>{}</td></tr>\n",
             esc(&r.region_code),
             esc(&r.region_name),
             r.samples,
             fmt_int(r.samples),
             pct(r.sample_fail_rate),
+            pct(eb),
             if flagged.contains(&r.region_code.as_str()) { "是" } else { "" }
         ));
     }
@@ -232,7 +245,7 @@ fn sampling_table(h: &mut String, d: &Data, q: &str) {
 }
 
 /// The alarms of the quarter.
-fn alerts(h: &mut String, d: &Data, q: &str) {
+fn alerts(h: &mut String, d: &Data, q: &str, charts: &[Chart]) {
     let alerts: Vec<_> = d.alerts.iter().filter(|a| a.quarter == q).collect();
     h.push_str("<section id=\"alerts\">\n<h2>预警</h2>\n");
     if alerts.is_empty() {
@@ -247,6 +260,10 @@ fn alerts(h: &mut String, d: &Data, q: &str) {
                     format!("{:+.1}%", a.value * 100.0),
                     format!("{:+.0}%", a.threshold * 100.0),
                 ),
+                // A CUSUM is a sum of standardised residuals, not a rate.
+                wangjian_contract::vocab::COMPLAINT_CUSUM => {
+                    (format!("{:.1}", a.value), format!("{}", a.threshold))
+                }
                 _ => (pct(Some(a.value)), pct(Some(a.threshold))),
             };
             h.push_str(&format!(
@@ -265,9 +282,23 @@ fn alerts(h: &mut String, d: &Data, q: &str) {
         .map(|a| crate::vocab::alert_text(&a.alert))
         .collect();
     h.push_str(&format!(
-        "<p class=\"guide\">读图：预警只针对省份；{}。</p>\n</section>\n",
+        "<p class=\"guide\">读图：预警只针对省份；{}。</p>\n",
         rules.join("；")
     ));
+    for c in charts.iter().filter(|c| c.id == ChartId::Cusum) {
+        h.push_str(&figure(c));
+    }
+    let alarmed = crate::charts::cusum::alarmed(d, q);
+    if alarmed.len() > crate::charts::cusum::PANELS {
+        let names: Vec<String> = alarmed.iter().map(|a| esc(&a.1)).collect();
+        h.push_str(&format!(
+            "<p class=\"guide\">近四个季度共 {} 个省份触发累积和预警（图中为累积和最高的 {} 个）：{}。</p>\n",
+            alarmed.len(),
+            crate::charts::cusum::PANELS,
+            names.join("、")
+        ));
+    }
+    h.push_str("</section>\n");
 }
 
 /// The data quality of the latest load.
@@ -343,6 +374,8 @@ mod tests {
                 rank: 1,
                 tier: "一般".into(),
                 rank_change: None,
+                rank_p05: Some(1),
+                rank_p95: Some(3),
             }],
             ..Default::default()
         };
@@ -353,6 +386,7 @@ mod tests {
             .expect("the province's row");
         assert!(row.contains("<td data-value=\"\">—</td>"), "{row}");
         assert!(!row.contains("50.0"), "{row}");
+        assert!(row.contains("<td class=\"interval\">1–3</td>"), "{row}");
         assert_eq!(crate::charts::index_text(None), "—");
         assert_eq!(crate::charts::index_text(Some(61.04)), "61.0");
     }

@@ -58,6 +58,8 @@ pub enum ChartId {
     Trend,
     Heatmap,
     Funnel,
+    Smoothing,
+    Cusum,
     Platforms,
     Handling,
     Quality,
@@ -72,6 +74,8 @@ impl ChartId {
             ChartId::Trend => "trend",
             ChartId::Heatmap => "heatmap",
             ChartId::Funnel => "funnel",
+            ChartId::Smoothing => "smoothing",
+            ChartId::Cusum => "cusum",
             ChartId::Platforms => "platforms",
             ChartId::Handling => "handling",
             ChartId::Quality => "quality",
@@ -97,7 +101,7 @@ impl Spec {
     }
 }
 
-const SPECS: [Spec; 8] = [
+const SPECS: [Spec; 10] = [
     Spec {
         id: ChartId::Ranking,
         size: (900, 760),
@@ -107,7 +111,9 @@ const SPECS: [Spec; 8] = [
                 format!("{q} risk index by province"),
             )
         },
-        guide: || "条越长风险越高；颜色与文字标出等级；50 为当季各省平均水平。".into(),
+        guide: || {
+            "条越长风险越高；颜色与文字标出等级；50 为当季各省平均水平。右栏横线为排名区间：换用 2187 种合理的权重与标准化方案重新排名，该省 90% 的名次落在线内（5%–95%），圆点为公布的名次；线越长，名次越不确定。".into()
+        },
     },
     Spec {
         id: ChartId::Map,
@@ -156,6 +162,32 @@ const SPECS: [Spec; 8] = [
                 "每点为一个省份；落在红色 {} 控制限之外的点（红色）为统计上异常的高不合格率。",
                 vocab::alarm_limit()
             )
+        },
+    },
+    Spec {
+        id: ChartId::Smoothing,
+        size: (900, 460),
+        title: |q| {
+            (
+                format!("{q} 抽检批次最少的省份：原始与平滑后的不合格率"),
+                format!("{q} provinces with the fewest batches: raw and smoothed failure rates"),
+            )
+        },
+        guide: || {
+            "灰点为省份自身的不合格率，蓝点为经验贝叶斯平滑后的不合格率（向全国水平收缩，批次越少收缩越多），竖线为全国不合格率；名称后为抽检批次。".into()
+        },
+    },
+    Spec {
+        id: ChartId::Cusum,
+        size: (900, 620),
+        title: |q| {
+            (
+                format!("近四个季度（至 {q}）触发预警省份的月度投诉累积和"),
+                format!("Monthly complaint CUSUM of the provinces that alarmed in the four quarters to {q}"),
+            )
+        },
+        guide: || {
+            "每格一个省份，纵轴相同；蓝线为月度累积和（与该省上年同月占全国的份额相比，持续偏高时上升），红色虚线为预警线，红点为预警月份（预警后下月从 0 重新累积）。".into()
         },
     },
     Spec {
@@ -218,6 +250,8 @@ fn draw<DB: DrawingBackend>(
         ChartId::Trend => charts::trend(area, &v),
         ChartId::Heatmap => charts::heat_map(area, &v),
         ChartId::Funnel => charts::funnel(area, &v),
+        ChartId::Smoothing => charts::smoothing(area, &v),
+        ChartId::Cusum => charts::cusum(area, &v),
         ChartId::Platforms => charts::platforms(area, &v),
         ChartId::Handling => charts::handling(area, &v),
         ChartId::Quality => charts::data_quality(area, &v),

@@ -74,6 +74,7 @@ pub fn alert_text(code: &str) -> String {
         return code.to_string();
     };
     let rule = match (a.threshold, a.min_increase) {
+        (Some(t), _) if code == vocab::COMPLAINT_CUSUM => format!("月度累积和 ≥ {t}"),
         (Some(t), Some(m)) => format!("环比 > {}% 且增加 ≥ {} 件", t * 100.0, m),
         (Some(t), None) => format!("高于 {t}"),
         _ if code == vocab::SAMPLING_OUTLIER => format!("漏斗图 {} 控制限", alarm_limit()),
@@ -99,6 +100,10 @@ mod tests {
         assert_eq!(
             alert_text("sampling_outlier"),
             "抽检异常（漏斗图 99.8% 控制限）"
+        );
+        assert_eq!(
+            alert_text("complaint_cusum"),
+            "投诉持续上升（月度累积和 ≥ 5）"
         );
         assert_eq!(alert_text("unknown_kind"), "unknown_kind");
         let legend = tier_legend();

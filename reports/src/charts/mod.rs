@@ -5,19 +5,23 @@
 //! labelled, legends sit in a band outside the plot (see `layout`).
 
 pub(crate) mod bars;
+pub(crate) mod cusum;
 mod funnel;
 mod handling;
 mod heatmap;
 mod map;
 mod ranking;
+pub(crate) mod smoothing;
 mod trend;
 
 pub use bars::{data_quality, platforms};
+pub use cusum::cusum;
 pub use funnel::funnel;
 pub use handling::handling;
 pub use heatmap::heat_map;
 pub use map::tile_map;
 pub use ranking::ranking;
+pub use smoothing::smoothing;
 pub use trend::trend;
 
 use plotters::style::RGBColor;
@@ -43,6 +47,7 @@ pub const ORANGE: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
 pub const GREEN: RGBColor = RGBColor(0x1b, 0x9e, 0x77);
 pub const RED: RGBColor = RGBColor(0xe3, 0x1a, 0x1c);
 pub const GREY: RGBColor = RGBColor(0x88, 0x88, 0x88);
+pub const DARK_GREY: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
 /// A risk index as printed: one decimal, or "—" when it is NULL.
 pub fn index_text(x: Option<f64>) -> String {
