@@ -548,6 +548,14 @@ fn the_spreadsheet_is_laid_out_as_release_md_says() {
     assert!(notes
         .cells()
         .any(|(_, _, v)| *v == Data::String("[注1]".into())));
+    // The three methods of statistics.md, explained in plain Chinese.
+    let notes_text: Vec<String> = notes.cells().map(|(_, _, v)| v.to_string()).collect();
+    for needle in ["排名区间", "经验贝叶斯", "累积和", "达到 5 即发出预警"] {
+        assert!(
+            notes_text.iter().any(|c| c.contains(needle)),
+            "{needle} in the notes"
+        );
+    }
     wb.load_tables().unwrap();
     for sheet in &names {
         assert!(
