@@ -7,6 +7,7 @@ mod load_tables;
 mod quarantine;
 mod report;
 mod stage;
+mod versions;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;

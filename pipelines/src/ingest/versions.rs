@@ -1,0 +1,421 @@
+//! Deciding versions without a map of every key in memory.
+//!
+//! Each staged row is reduced to a fixed-size record (key hash, version,
+//! file, row, content hash, place in its staged file) and written to one of
+//! K bucket files by its key hash; the table's held versions go the same way
+//! to K more. Then one bucket at a time: the run's best row of each key (a
+//! map of the bucket's keys only), the held version of those keys (streamed),
+//! and the decision of each best row, set in a byte per staged row. Every
+//! other row is superseded. Memory: the bucket's keys plus one byte per
+//! staged row; K grows with the run (about a million keys a bucket).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::array::AsArray;
+use arrow::datatypes::Int64Type;
+use futures::StreamExt;
+use wangjian_lake::{At, Lake, LakeError};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::commit::{micros, open_batches, staging_index, strings};
+use super::stage::Staged;
+use crate::IngestError;
+use wangjian_contract::sources::Source;
+
+/// What becomes of a staged row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A key the table does not hold: appended.
+    Insert,
+    /// A newer or same-time, different version of a held key: merged.
+    Update,
+    /// An older or identical version, or not the run's winner for its key.
+    Superseded,
+}
+
+/// The version rule (docs/ingest.md, Versions): `winner` is whether the row
+/// is its key's best in the run; `held` the table's (version micros,
+/// content hash) for the key; `ts` and `hash` the row's.
+pub fn decision(winner: bool, held: Option<(i64, u64)>, ts: i64, hash: u64) -> Decision {
+    match (winner, held) {
+        (false, _) => Decision::Superseded,
+        (true, None) => Decision::Insert,
+        (true, Some((held_ts, held_hash))) if ts >= held_ts && hash != held_hash => {
+            Decision::Update
+        }
+        (true, Some(_)) => Decision::Superseded,
+    }
+}
+
+/// Keys per bucket the bucket count aims at.
+const KEYS_PER_BUCKET: u64 = 1 << 20;
+
+/// Buckets for a run of `rows` staged rows: a power of two, 1 to 1024.
+pub fn buckets_for(rows: u64) -> usize {
+    (rows / KEYS_PER_BUCKET + 1).next_power_of_two().min(1024) as usize
+}
+
+fn key_hash(k: &str) -> u128 {
+    xxh3_128(k.as_bytes())
+}
+
+fn bucket(k: u128, buckets: usize) -> usize {
+    ((k >> 64) as u64 % buckets as u64) as usize
+}
+
+/// A staged row, as the decision needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Row {
+    key: u128,
+    /// (version micros, file seq, row): the greater wins.
+    rank: (i64, i64, i64),
+    hash: u64,
+    file: u32,
+    pos: u32,
+}
+
+const ROW_BYTES: usize = 16 + 8 + 8 + 8 + 8 + 4 + 4;
+const HELD_BYTES: usize = 16 + 8 + 8;
+
+impl Row {
+    fn write(&self, w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(&self.key.to_le_bytes())?;
+        w.write_all(&self.rank.0.to_le_bytes())?;
+        w.write_all(&self.rank.1.to_le_bytes())?;
+        w.write_all(&self.rank.2.to_le_bytes())?;
+        w.write_all(&self.hash.to_le_bytes())?;
+        w.write_all(&self.file.to_le_bytes())?;
+        w.write_all(&self.pos.to_le_bytes())
+    }
+    fn read(b: &[u8; ROW_BYTES]) -> Row {
+        let n = |a: usize| i64::from_le_bytes(b[a..a + 8].try_into().expect("8 bytes"));
+        Row {
+            key: u128::from_le_bytes(b[0..16].try_into().expect("16 bytes")),
+            rank: (n(16), n(24), n(32)),
+            hash: n(40) as u64,
+            file: u32::from_le_bytes(b[48..52].try_into().expect("4 bytes")),
+            pos: u32::from_le_bytes(b[52..56].try_into().expect("4 bytes")),
+        }
+    }
+}
+
+/// K bucket files being written.
+struct Spill {
+    paths: Vec<PathBuf>,
+    writers: Vec<BufWriter<File>>,
+}
+
+impl Spill {
+    fn create(dir: &Path, stem: &str, buckets: usize) -> Result<Spill, IngestError> {
+        let mut s = Spill {
+            paths: Vec::with_capacity(buckets),
+            writers: Vec::with_capacity(buckets),
+        };
+        for b in 0..buckets {
+            let p = dir.join(format!("{stem}-{b}.bin"));
+            let f = File::create(&p).map_err(|e| IngestError::io(&p, e))?;
+            s.writers.push(BufWriter::with_capacity(1 << 16, f));
+            s.paths.push(p);
+        }
+        Ok(s)
+    }
+    fn writer(&mut self, b: usize) -> (&mut BufWriter<File>, &Path) {
+        (&mut self.writers[b], &self.paths[b])
+    }
+    fn finish(self) -> Result<Vec<PathBuf>, IngestError> {
+        for (mut w, p) in self.writers.into_iter().zip(&self.paths) {
+            w.flush().map_err(|e| IngestError::io(p, e))?;
+        }
+        Ok(self.paths)
+    }
+}
+
+/// Pass 1: every staged row to its bucket; the row count of each file.
+fn spill_run(
+    src: &Source,
+    staged: &[Staged],
+    dir: &Path,
+    buckets: usize,
+) -> Result<(Vec<PathBuf>, Vec<usize>), IngestError> {
+    let proj = [
+        staging_index(src, src.key),
+        staging_index(src, "updated_at"),
+        staging_index(src, "_row"),
+        staging_index(src, "_seq"),
+        staging_index(src, "_hash"),
+    ];
+    let mut spill = Spill::create(dir, &format!("{}-run", src.name), buckets)?;
+    let mut counts = vec![0usize; staged.len()];
+    for (file, s) in staged.iter().enumerate() {
+        let Some(path) = &s.data else { continue };
+        let mut pos = 0u32;
+        for batch in open_batches(path, Some(&proj))? {
+            let batch =
+                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
+            // A projection keeps the file's column order: read by name.
+            let col = |name: &str| {
+                batch.column_by_name(name).ok_or_else(|| {
+                    IngestError::Staging(format!("{}: no column {name}", path.display()))
+                })
+            };
+            let keys = strings(col(src.key)?)?;
+            let ts = micros(col("updated_at")?)?;
+            let rows = col("_row")?.as_primitive::<Int64Type>();
+            let seqs = col("_seq")?.as_primitive::<Int64Type>();
+            let hashes = strings(col("_hash")?)?;
+            for i in 0..batch.num_rows() {
+                let r = Row {
+                    key: key_hash(keys.value(i)),
+                    rank: (ts.value(i), seqs.value(i), rows.value(i)),
+                    hash: u64::from_str_radix(hashes.value(i), 16).unwrap_or(1),
+                    file: file as u32,
+                    pos,
+                };
+                let (w, p) = spill.writer(bucket(r.key, buckets));
+                r.write(w).map_err(|e| IngestError::io(p, e))?;
+                pos += 1;
+            }
+        }
+        counts[file] = pos as usize;
+    }
+    Ok((spill.finish()?, counts))
+}
+
+/// Pass 2: the table's (key, version, content hash) to the buckets.
+async fn spill_held(
+    lake: &Lake,
+    src: &Source,
+    dir: &Path,
+    buckets: usize,
+) -> Result<Vec<PathBuf>, IngestError> {
+    let mut spill = Spill::create(dir, &format!("{}-held", src.name), buckets)?;
+    let cols = [src.key, "updated_at", "_hash"];
+    if let Some(mut stream) = lake.scan(src.name, At::Published, &cols).await? {
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(|e| LakeError::in_table(src.name, e))?;
+            let keys = strings(batch.column(0))?;
+            let ts = micros(batch.column(1))?;
+            let hashes = strings(batch.column(2))?;
+            for i in 0..batch.num_rows() {
+                let k = key_hash(keys.value(i));
+                let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(0);
+                let (w, p) = spill.writer(bucket(k, buckets));
+                let mut rec = [0u8; HELD_BYTES];
+                rec[..16].copy_from_slice(&k.to_le_bytes());
+                rec[16..24].copy_from_slice(&ts.value(i).to_le_bytes());
+                rec[24..].copy_from_slice(&h.to_le_bytes());
+                w.write_all(&rec).map_err(|e| IngestError::io(p, e))?;
+            }
+        }
+    }
+    spill.finish()
+}
+
+/// Calls `f` on each fixed-size record of `path`, then removes the file.
+fn each_record<const N: usize>(
+    path: &Path,
+    mut f: impl FnMut(&[u8; N]),
+) -> Result<(), IngestError> {
+    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut rec = [0u8; N];
+    loop {
+        match r.read_exact(&mut rec) {
+            Ok(()) => f(&rec),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(IngestError::io(path, e)),
+        }
+    }
+    std::fs::remove_file(path).map_err(|e| IngestError::io(path, e))
+}
+
+/// Pass 3, one bucket: the best row of each key against its held version.
+fn decide_bucket(
+    run: &Path,
+    held: &Path,
+    decisions: &mut [Vec<Decision>],
+) -> Result<(), IngestError> {
+    let mut best: HashMap<u128, Row> = HashMap::new();
+    each_record::<ROW_BYTES>(run, |b| {
+        let r = Row::read(b);
+        best.entry(r.key)
+            .and_modify(|x| {
+                if r.rank > x.rank {
+                    *x = r
+                }
+            })
+            .or_insert(r);
+    })?;
+    let mut held_of: HashMap<u128, (i64, u64)> = HashMap::new();
+    each_record::<HELD_BYTES>(held, |b| {
+        let k = u128::from_le_bytes(b[..16].try_into().expect("16 bytes"));
+        if best.contains_key(&k) {
+            let ts = i64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
+            let h = u64::from_le_bytes(b[24..].try_into().expect("8 bytes"));
+            held_of.insert(k, (ts, h));
+        }
+    })?;
+    for (k, r) in &best {
+        decisions[r.file as usize][r.pos as usize] =
+            decision(true, held_of.get(k).copied(), r.rank.0, r.hash);
+    }
+    Ok(())
+}
+
+/// The decision of every staged row of a source, by file and place in the
+/// staged file, against the table's published version; spill files live in
+/// `dir` while this runs.
+pub async fn decide_versions(
+    lake: &Lake,
+    src: &Source,
+    staged: &[Staged],
+    dir: &Path,
+    buckets: usize,
+) -> Result<Vec<Vec<Decision>>, IngestError> {
+    let (run, counts) = tokio::task::block_in_place(|| spill_run(src, staged, dir, buckets))?;
+    let held = spill_held(lake, src, dir, buckets).await?;
+    let mut decisions: Vec<Vec<Decision>> = counts
+        .iter()
+        .map(|&n| vec![Decision::Superseded; n])
+        .collect();
+    tokio::task::block_in_place(|| {
+        for (r, h) in run.iter().zip(&held) {
+            decide_bucket(r, h, &mut decisions)?;
+        }
+        Ok::<(), IngestError>(())
+    })?;
+    Ok(decisions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+
+    #[test]
+    fn the_version_rule() {
+        // Not the run's best row for its key.
+        assert_eq!(decision(false, None, 10, 1), Superseded);
+        // A new key.
+        assert_eq!(decision(true, None, 10, 1), Insert);
+        // Newer and different: replaces; same time and different: the later arrival wins.
+        assert_eq!(decision(true, Some((9, 2)), 10, 1), Update);
+        assert_eq!(decision(true, Some((10, 2)), 10, 1), Update);
+        // Identical content, whatever its time: changes nothing (a reload).
+        assert_eq!(decision(true, Some((10, 1)), 10, 1), Superseded);
+        assert_eq!(decision(true, Some((9, 1)), 10, 1), Superseded);
+        // Older than the held version: never overwrites it.
+        assert_eq!(decision(true, Some((11, 2)), 10, 1), Superseded);
+    }
+
+    #[test]
+    fn a_row_record_reads_back_as_written() {
+        let r = Row {
+            key: u128::MAX - 7,
+            rank: (-3, 2, i64::MAX),
+            hash: u64::MAX,
+            file: 9,
+            pos: 123_456,
+        };
+        let mut v = Vec::new();
+        r.write(&mut v).unwrap();
+        assert_eq!(v.len(), ROW_BYTES);
+        assert_eq!(Row::read(v.as_slice().try_into().unwrap()), r);
+    }
+
+    /// Decisions for `rows` against `held`, through `buckets` spill files.
+    fn through_buckets(rows: &[Row], held: &[(u128, i64, u64)], buckets: usize) -> Vec<Decision> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut run = Spill::create(dir.path(), "run", buckets).unwrap();
+        for r in rows {
+            r.write(run.writer(bucket(r.key, buckets)).0).unwrap();
+        }
+        let mut h = Spill::create(dir.path(), "held", buckets).unwrap();
+        for (k, ts, hash) in held {
+            let w = h.writer(bucket(*k, buckets)).0;
+            w.write_all(&k.to_le_bytes()).unwrap();
+            w.write_all(&ts.to_le_bytes()).unwrap();
+            w.write_all(&hash.to_le_bytes()).unwrap();
+        }
+        let (run, h) = (run.finish().unwrap(), h.finish().unwrap());
+        let mut d = vec![vec![Superseded; rows.len()]];
+        for (r, h) in run.iter().zip(&h) {
+            decide_bucket(r, h, &mut d).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "spill files removed"
+        );
+        d.pop().unwrap()
+    }
+
+    #[test]
+    fn buckets_decide_as_one_map_of_every_key_would() {
+        // 5 000 rows over 700 keys (repeats, ties on the version), half the
+        // keys held, some held with the same content.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let key = |i: u64| key_hash(&format!("K{i}"));
+        let rows: Vec<Row> = (0..5000u32)
+            .map(|pos| {
+                let k = next(700);
+                Row {
+                    key: key(k),
+                    rank: (next(5) as i64, i64::from(pos / 1000), i64::from(pos)),
+                    hash: next(3),
+                    file: 0,
+                    pos,
+                }
+            })
+            .collect();
+        let held: Vec<(u128, i64, u64)> = (0..700)
+            .filter(|k| k % 2 == 0)
+            .map(|k| (key(k), next(6) as i64, next(3)))
+            .collect();
+        // The reference: one map of every key.
+        let mut best: HashMap<u128, Row> = HashMap::new();
+        for r in &rows {
+            let e = best.entry(r.key).or_insert(*r);
+            if r.rank > e.rank {
+                *e = *r;
+            }
+        }
+        let held_of: HashMap<u128, (i64, u64)> =
+            held.iter().map(|(k, t, h)| (*k, (*t, *h))).collect();
+        let want: Vec<Decision> = rows
+            .iter()
+            .map(|r| {
+                let winner = best[&r.key].pos == r.pos;
+                decision(winner, held_of.get(&r.key).copied(), r.rank.0, r.hash)
+            })
+            .collect();
+        for d in [Insert, Update, Superseded] {
+            assert!(want.contains(&d), "the case has {d:?} rows");
+        }
+        for buckets in [1, 2, 8, 64] {
+            assert_eq!(
+                through_buckets(&rows, &held, buckets),
+                want,
+                "{buckets} buckets"
+            );
+        }
+    }
+
+    #[test]
+    fn bucket_counts_grow_with_the_run() {
+        assert_eq!(buckets_for(0), 1);
+        assert_eq!(buckets_for(1_000_000), 1);
+        assert_eq!(buckets_for(1 << 20), 2);
+        assert_eq!(buckets_for(48_000_000), 64);
+        assert_eq!(buckets_for(u64::MAX / 2), 1024);
+    }
+}
