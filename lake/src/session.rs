@@ -1,6 +1,8 @@
 //! Registering every published table with a DataFusion session.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use datafusion::datasource::TableProvider;
 use datafusion::prelude::SessionContext;
@@ -52,27 +54,76 @@ pub async fn register_catalog_with(
         .schema_force_view_types;
     let mut names = Vec::new();
     for (name, entry) in &cat.tables {
-        let url = lake.table_url(name)?;
-        let table = deltalake::open_table_with_version(url, entry.version)
-            .await
-            .map_err(|e| LakeError::delta(name, e))?;
-        let provider = match reader {
-            Reader::Snapshot => {
-                match SnapshotFiles::of(name, &table, &lake.table_path(name), view_types)? {
-                    Ok(files) => Arc::new(SnapshotTable::new(files)) as Arc<dyn TableProvider>,
-                    Err(why) => {
-                        tracing::warn!("{why}: read through deltalake's scan");
-                        delta_provider(name, &table, ctx).await?
-                    }
+        let dir = lake.table_path(name);
+        let cached = (reader == Reader::Snapshot)
+            .then(|| cached(&dir, entry.version, view_types))
+            .flatten();
+        let provider = match cached {
+            Some(files) => Arc::new(SnapshotTable::new(files)) as Arc<dyn TableProvider>,
+            None => {
+                let url = lake.table_url(name)?;
+                let table = deltalake::open_table_with_version(url, entry.version)
+                    .await
+                    .map_err(|e| LakeError::delta(name, e))?;
+                match reader {
+                    Reader::Snapshot => match SnapshotFiles::of(name, &table, &dir, view_types)? {
+                        Ok(files) => {
+                            let files = Arc::new(files);
+                            remember(&dir, entry.version, view_types, &files);
+                            Arc::new(SnapshotTable::new(files)) as Arc<dyn TableProvider>
+                        }
+                        Err(why) => {
+                            tracing::warn!("{why}: read through deltalake's scan");
+                            delta_provider(name, &table, ctx).await?
+                        }
+                    },
+                    Reader::Delta => delta_provider(name, &table, ctx).await?,
                 }
             }
-            Reader::Delta => delta_provider(name, &table, ctx).await?,
         };
         ctx.deregister_table(name.as_str())?;
         ctx.register_table(name.as_str(), provider)?;
         names.push(name.clone());
     }
     Ok(names)
+}
+
+/// The file lists of the versions registered last, by table folder and
+/// string type: a version of a Delta table never changes, so a session
+/// opened later at the same version (the service opens one a connection)
+/// reuses the list instead of replaying the table's log. One entry a table
+/// folder: a newer version replaces it.
+type SnapshotCache = HashMap<(PathBuf, bool), (Stamp, u64, Arc<SnapshotFiles>)>;
+
+fn cache() -> &'static Mutex<SnapshotCache> {
+    static CACHE: OnceLock<Mutex<SnapshotCache>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Which table a folder holds: the size and time of its first commit, so
+/// that a table removed and made again at the same path (versions counting
+/// from 0 again) is never taken for the one cached.
+type Stamp = Option<(u64, std::time::SystemTime)>;
+
+fn stamp(dir: &Path) -> Stamp {
+    let m = std::fs::metadata(dir.join("_delta_log").join("00000000000000000000.json")).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+pub(crate) fn cached(dir: &Path, version: u64, view_types: bool) -> Option<Arc<SnapshotFiles>> {
+    let now = stamp(dir)?;
+    let c = cache().lock().unwrap_or_else(|p| p.into_inner());
+    c.get(&(dir.to_path_buf(), view_types))
+        .filter(|(s, v, _)| *s == Some(now) && *v == version)
+        .map(|(_, _, f)| Arc::clone(f))
+}
+
+fn remember(dir: &Path, version: u64, view_types: bool, files: &Arc<SnapshotFiles>) {
+    let mut c = cache().lock().unwrap_or_else(|p| p.into_inner());
+    c.insert(
+        (dir.to_path_buf(), view_types),
+        (stamp(dir), version, Arc::clone(files)),
+    );
 }
 
 /// deltalake's own provider for `table`.

@@ -218,12 +218,12 @@ fn object_path(file: &Path) -> Result<ObjectPath, LakeError> {
 /// those files, pruned by the partition values a query filters on.
 #[derive(Debug)]
 pub struct SnapshotTable {
-    snapshot: SnapshotFiles,
+    snapshot: Arc<SnapshotFiles>,
 }
 
 impl SnapshotTable {
-    /// The table over `snapshot`.
-    pub fn new(snapshot: SnapshotFiles) -> SnapshotTable {
+    /// The table over `snapshot` (shared: a pinned version never changes).
+    pub fn new(snapshot: Arc<SnapshotFiles>) -> SnapshotTable {
         SnapshotTable { snapshot }
     }
 
@@ -490,5 +490,56 @@ mod tests {
         .unwrap();
         assert!(parquet_files(&lake.table_path("t")) > listed.files.len());
         assert_eq!(listed.num_rows, Some(4));
+
+        // A later session at the same pin reuses the file list; a lake made
+        // again at the same path, with the same version number, does not.
+        let view_types = parquet
+            .state()
+            .config_options()
+            .execution
+            .parquet
+            .schema_force_view_types;
+        let dir = lake.table_path("t");
+        let first = crate::session::cached(&dir, v, view_types).expect("cached");
+        let again = SessionContext::new();
+        register_catalog_with(&lake, &cat, &again, Reader::Snapshot)
+            .await
+            .unwrap();
+        let second = crate::session::cached(&dir, v, view_types).expect("cached");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "the same list, not read again"
+        );
+        assert_eq!(rows(&again, all).await, expected);
+        std::fs::remove_dir_all(tmp.path().join("网监 湖")).unwrap();
+        let lake = Lake::open(tmp.path().join("网监 湖")).unwrap();
+        let c = staged(stage.path(), "c.parquet", &[(7, Some("x"), "2024Q1")]);
+        let d = staged(stage.path(), "d.parquet", &[(8, Some("y"), "2024Q1")]);
+        let e = staged(stage.path(), "e.parquet", &[(8, Some("z"), "2024Q1")]);
+        for f in [c, d] {
+            lake.append_parquet("t", &[f], Some("quarter"), props())
+                .await
+                .unwrap();
+        }
+        let v2 = lake
+            .merge_parquet("t", &e, "id", &["id", "v", "quarter"], props())
+            .await
+            .unwrap();
+        assert_eq!(v2, v, "the same version number");
+        assert!(crate::session::cached(&dir, v, view_types).is_none());
+        let remade = SessionContext::new();
+        register_catalog_with(
+            &lake,
+            &lake.publish("test", &pin).unwrap(),
+            &remade,
+            Reader::Snapshot,
+        )
+        .await
+        .unwrap();
+        let now = "SELECT id, v FROM t ORDER BY id";
+        assert_eq!(
+            rows(&remade, now).await,
+            "+----+---+\n| id | v |\n+----+---+\n| 7  | x |\n| 8  | z |\n+----+---+"
+        );
     }
 }
