@@ -80,6 +80,11 @@ FROM cs_grid t
 JOIN cs_grid y ON y.region_code = t.region_code AND y.month_idx = t.month_idx - 12
 WHERE y.n > 0;
 
+-- The CUSUM's reference value k (its one home) and alarm threshold h (from
+-- the vocabulary).
+CREATE VIEW cs_params AS
+SELECT 0.5 AS k, threshold AS h FROM ref_alert_types WHERE alert = 'complaint_cusum';
+
 -- z and the step number of each eligible month within its province.
 CREATE TABLE _cusum_z AS
 WITH phi AS (SELECT greatest(1.0, avg(r * r)) AS phi FROM cs_residuals)
@@ -91,18 +96,17 @@ FROM cs_residuals r CROSS JOIN phi;
 CREATE TABLE complaint_cusum AS
 WITH RECURSIVE walk AS (
   SELECT z.region_code, z.step, z.month_idx,
-         greatest(0.0, z.z - 0.5) AS cusum,
-         greatest(0.0, z.z - 0.5) >= h.threshold AS alarm
-  FROM _cusum_z z
-  CROSS JOIN (SELECT threshold FROM ref_alert_types WHERE alert = 'complaint_cusum') h
+         greatest(0.0, z.z - p.k) AS cusum,
+         greatest(0.0, z.z - p.k) >= p.h AS alarm
+  FROM _cusum_z z CROSS JOIN cs_params p
   WHERE z.step = 1
   UNION ALL
   SELECT z.region_code, z.step, z.month_idx,
-         greatest(0.0, CASE WHEN w.alarm THEN 0.0 ELSE w.cusum END + z.z - 0.5) AS cusum,
-         greatest(0.0, CASE WHEN w.alarm THEN 0.0 ELSE w.cusum END + z.z - 0.5) >= h.threshold AS alarm
+         greatest(0.0, CASE WHEN w.alarm THEN 0.0 ELSE w.cusum END + z.z - p.k) AS cusum,
+         greatest(0.0, CASE WHEN w.alarm THEN 0.0 ELSE w.cusum END + z.z - p.k) >= p.h AS alarm
   FROM walk w
   JOIN _cusum_z z ON z.region_code = w.region_code AND z.step = w.step + 1
-  CROSS JOIN (SELECT threshold FROM ref_alert_types WHERE alert = 'complaint_cusum') h
+  CROSS JOIN cs_params p
 )
 SELECT concat(CAST(z.month_idx / 12 AS VARCHAR), '-', lpad(CAST(z.month_idx % 12 + 1 AS VARCHAR), 2, '0')) AS month,
        z.region_code, z.region_name, z.complaints, z.expected, z.z, w.cusum, w.alarm
