@@ -26,13 +26,33 @@ impl Lake {
         partition: Option<&str>,
         props: WriterProperties,
     ) -> Result<u64, LakeError> {
+        self.append_parquet_columns(name, files, None, partition, props)
+            .await
+    }
+
+    /// As [`Lake::append_parquet`], taking only `columns` of the files (in
+    /// that order) when given, so that files with working columns of their
+    /// own can be appended without being copied first.
+    pub async fn append_parquet_columns(
+        &self,
+        name: &str,
+        files: &[PathBuf],
+        columns: Option<&[&str]>,
+        partition: Option<&str>,
+        props: WriterProperties,
+    ) -> Result<u64, LakeError> {
         let table = self.table_for_write(name).await?;
         let ctx = crate::session::lake_session();
         let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-        let df = ctx
+        let mut df = ctx
             .read_parquet(paths, ParquetReadOptions::default())
             .await
             .map_err(|e| LakeError::in_table(name, e))?;
+        if let Some(cols) = columns {
+            df = df
+                .select_columns(cols)
+                .map_err(|e| LakeError::in_table(name, e))?;
+        }
         let mut write = table
             .write(Vec::<RecordBatch>::new())
             .with_input_plan(df.logical_plan().clone())

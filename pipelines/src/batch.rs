@@ -128,6 +128,12 @@ impl RowsBuilder {
     /// Appends one row; `values` holds one value per column, in order.
     pub fn push(&mut self, values: &[V]) {
         debug_assert_eq!(values.len(), self.cols.len());
+        self.push_iter(values);
+    }
+
+    /// Appends one row from values given in column order (so that a row can
+    /// be several slices chained without copying them into one).
+    pub fn push_iter<'v>(&mut self, values: impl IntoIterator<Item = &'v V>) {
         for (col, v) in self.cols.iter_mut().zip(values) {
             match (col, v) {
                 (Col::Str(b), V::S(s)) => b.append_value(s),

@@ -2,6 +2,7 @@
 //! Driven by the source specs; the cross-column rules of each source are at
 //! the end.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -101,9 +102,59 @@ pub struct Validator<'a> {
     reference: &'static Reference,
     /// (column, issue) → count, for rows that were not quarantined.
     pub issues: BTreeMap<(String, Issue), u64>,
-    out_index: BTreeMap<&'static str, usize>,
+    /// For each spec column, its place among the business columns (`None`
+    /// for personal data, which is never stored).
+    slot: Vec<Option<usize>>,
+    /// Places of the columns every row reads, looked up once.
+    at: Places,
+    /// The key's place among the spec columns.
+    key_column: Option<usize>,
     width: usize,
 }
+
+/// The business-column places of the columns that `row` sets or reads.
+struct Places {
+    key: usize,
+    updated_at: usize,
+    consumer_key: Option<usize>,
+    event: Option<usize>,
+    region: Option<usize>,
+    province: Option<usize>,
+    quarter: Option<usize>,
+    registered_on: Option<usize>,
+    /// The columns the cross-column rules read, by name: a handful, so a
+    /// short list beats a map of every column.
+    rules: RuleColumns,
+}
+
+/// The places of the columns of the cross-column rules.
+struct RuleColumns(Vec<(&'static str, usize)>);
+
+impl std::ops::Index<&str> for RuleColumns {
+    type Output = usize;
+    fn index(&self, name: &str) -> &usize {
+        &self
+            .0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("a column of the source's rules")
+            .1
+    }
+}
+
+/// Every column a cross-column rule reads.
+const RULE_COLUMNS: [&str; 10] = [
+    "status",
+    "closed_at",
+    "outcome",
+    "received_at",
+    "filed_at",
+    "result",
+    "failed_items",
+    "action",
+    "abnormal_until",
+    "abnormal_since",
+];
 
 /// Why a present value could not be read: refused whatever the column
 /// (`Refuse`), or a field-level problem (`Field`) that refuses the row only
@@ -189,7 +240,30 @@ impl<'a> Validator<'a> {
         load_time: NaiveDateTime,
     ) -> Self {
         let cols = business_columns(src);
-        let out_index = cols.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+        let out_index: BTreeMap<&'static str, usize> =
+            cols.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+        let slot = src
+            .columns
+            .iter()
+            .map(|c| (c.kind != Kind::Personal).then(|| out_index[c.name]))
+            .collect();
+        let get = |n: &str| out_index.get(n).copied();
+        let at = Places {
+            key: out_index[src.key],
+            updated_at: out_index["updated_at"],
+            consumer_key: get("consumer_key"),
+            event: src.event_time.and_then(get),
+            region: get("region_code"),
+            province: get("province_code"),
+            quarter: get("quarter"),
+            registered_on: get("registered_on"),
+            rules: RuleColumns(
+                RULE_COLUMNS
+                    .iter()
+                    .filter_map(|n| get(n).map(|i| (*n, i)))
+                    .collect(),
+            ),
+        };
         Validator {
             src,
             map,
@@ -197,7 +271,9 @@ impl<'a> Validator<'a> {
             load_time,
             reference: Reference::get(),
             issues: BTreeMap::new(),
-            out_index,
+            slot,
+            at,
+            key_column: src.columns.iter().position(|c| c.name == src.key),
             width: cols.len(),
         }
     }
@@ -215,7 +291,7 @@ impl<'a> Validator<'a> {
             if self.src.columns.iter().any(|c| c.kind == Kind::Personal) {
                 return "(withheld: the row could not be split into fields, so personal data could not be removed)".to_string();
             }
-            return pii::redact(&rec.fields.join(","));
+            return pii::redact(&rec.fields.to_vec().join(","));
         }
         let mut obj = serde_json::Map::new();
         for (i, v) in rec.fields.iter().enumerate() {
@@ -229,7 +305,7 @@ impl<'a> Validator<'a> {
             let v = if self.map.redacted.get(i).copied().unwrap_or(false) {
                 pii::redact(v)
             } else {
-                v.clone()
+                v.to_string()
             };
             obj.insert(name, serde_json::Value::String(v));
         }
@@ -239,7 +315,7 @@ impl<'a> Validator<'a> {
     fn field<'r>(&self, rec: &'r RawRecord, ci: usize) -> &'r str {
         let mut first = "";
         for &p in &self.map.pos[ci] {
-            let v = rec.fields.get(p).map(String::as_str).unwrap_or("");
+            let v = rec.fields.get(p).unwrap_or("");
             if !text::is_missing_token(text::trim(v)) {
                 return v;
             }
@@ -261,19 +337,17 @@ impl<'a> Validator<'a> {
         let mut id_number = None;
         for (ci, col) in self.src.columns.iter().enumerate() {
             let raw = self.field(rec, ci);
-            let is_key = col.name == self.src.key;
+            let is_key = self.key_column == Some(ci);
             let v = self.value(col, raw, is_key, &mut issues)?;
-            if col.kind == Kind::Personal {
-                match col.name {
-                    "consumer_phone" => phone = v.as_str().map(str::to_string),
-                    "consumer_id_number" => id_number = v.as_str().map(str::to_string),
-                    _ => {}
-                }
-                continue;
+            match (self.slot[ci], v) {
+                (Some(i), v) => values[i] = v,
+                (None, V::S(s)) if col.name == "consumer_phone" => phone = Some(s),
+                (None, V::S(s)) if col.name == "consumer_id_number" => id_number = Some(s),
+                (None, _) => {}
             }
-            values[self.out_index[col.name]] = v;
         }
-        if let Some(&i) = self.out_index.get("consumer_key") {
+        let at = &self.at;
+        if let Some(i) = at.consumer_key {
             values[i] = pii::consumer_key(self.secret, phone.as_deref(), id_number.as_deref())
                 .map(V::S)
                 .unwrap_or(V::Null);
@@ -281,40 +355,31 @@ impl<'a> Validator<'a> {
         self.cross_rules(&mut values, &mut issues)?;
 
         // Event time, province, quarter, version.
-        let get = |values: &Vec<V>, n: &str| values[self.out_index[n]].clone();
-        let event = self
-            .src
-            .event_time
-            .map(|n| get(&values, n).as_ts().expect("required event time"));
-        if let Some(ev) = event {
-            let region = get(&values, "region_code");
-            let prov = region
+        let event = at
+            .event
+            .map(|i| values[i].as_ts().expect("required event time"));
+        if let (Some(ev), Some(ri), Some(pi), Some(qi)) =
+            (event, at.region, at.province, at.quarter)
+        {
+            let prov = values[ri]
                 .as_str()
                 .and_then(|r| self.reference.province_of(r))
                 .map(str::to_string);
-            values[self.out_index["province_code"]] = prov.map(V::S).unwrap_or(V::Null);
-            values[self.out_index["quarter"]] =
-                V::S(wangjian_contract::Quarter::of(ev.date()).label());
+            values[pi] = prov.map(V::S).unwrap_or(V::Null);
+            values[qi] = V::S(wangjian_contract::Quarter::of(ev.date()).label());
         }
-        let ui = self.out_index["updated_at"];
+        let ui = at.updated_at;
         let version = match values[ui].as_ts() {
             Some(t) => t,
             None => {
                 let t = event
-                    .or_else(|| {
-                        self.out_index
-                            .get("registered_on")
-                            .and_then(|&i| values[i].as_ts())
-                    })
+                    .or_else(|| at.registered_on.and_then(|i| values[i].as_ts()))
                     .unwrap_or(self.load_time);
                 values[ui] = V::Ts(t);
                 t
             }
         };
-        let key = values[self.out_index[self.src.key]]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let key = values[at.key].as_str().unwrap_or_default().to_string();
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for (i, v) in values.iter().enumerate() {
             if i != ui {
@@ -363,9 +428,9 @@ impl<'a> Validator<'a> {
     }
 
     /// A present value, read by the column's kind.
-    fn read(&self, col: &Column, s: String, is_key: bool) -> Result<V, Bad> {
+    fn read(&self, col: &Column, s: Cow<'_, str>, is_key: bool) -> Result<V, Bad> {
         match col.kind {
-            Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s)),
+            Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s.into_owned())),
             Kind::Redacted => Ok(V::S(pii::redact(&s))),
             Kind::Items => Ok(items(&s)),
             Kind::Enum(list) => match list.iter().find(|x| **x == s) {
@@ -427,7 +492,7 @@ impl<'a> Validator<'a> {
         v: &mut [V],
         issues: &mut Vec<(&'static str, Issue)>,
     ) -> Result<(), Rejection> {
-        let i = |n: &str| self.out_index[n];
+        let i = |n: &'static str| self.at.rules[n];
         match self.src.name {
             "complaints" => {
                 let status = v[i("status")].as_str().unwrap_or_default().to_string();

@@ -22,7 +22,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use wangjian_lake::Lake;
 
-use super::stage::{writer_props, Staged};
+use super::stage::{scratch_props, writer_props, Staged};
 use super::versions::{buckets_for, decide_versions, Decision};
 use crate::outcome::Issue;
 use crate::schema::{lake_columns, schema_of, staging_columns};
@@ -71,7 +71,10 @@ pub(super) fn micros(
 
 /// The files that a source's rows go to the table from.
 pub struct Outgoing {
-    pub inserts: Option<PathBuf>,
+    /// Files of rows to append, in the staging schema: staged files whose
+    /// every row is new go as they are, the new rows of the others are
+    /// copied out.
+    pub inserts: Vec<PathBuf>,
     pub updates: Option<PathBuf>,
 }
 
@@ -91,49 +94,64 @@ fn apply(
     let upd_path = dir.join(format!("{}-updates.parquet", src.name));
     let mut ins_w: Option<ArrowWriter<File>> = None;
     let mut upd_w: Option<ArrowWriter<File>> = None;
-    let open_w = |p: &Path| -> Result<ArrowWriter<File>, IngestError> {
+    let mut direct = Vec::new();
+    let open_w = |p: &Path, schema| -> Result<ArrowWriter<File>, IngestError> {
         let f = File::create(p).map_err(|e| IngestError::io(p, e))?;
-        ArrowWriter::try_new(f, lake_schema.clone(), Some(writer_props()))
+        ArrowWriter::try_new(f, schema, Some(scratch_props()))
             .map_err(|e| IngestError::Staging(e.to_string()))
     };
     for (s, decided) in staged.iter_mut().zip(decisions) {
         let Some(path) = &s.data else { continue };
+        let loaded = decided
+            .iter()
+            .filter(|d| matches!(d, Decision::Insert | Decision::Update))
+            .count() as u64;
+        s.report.loaded += loaded;
+        s.report.superseded += decided.len() as u64 - loaded;
+        let all_new = decided.iter().all(|d| *d == Decision::Insert);
+        if all_new {
+            direct.push(path.clone());
+        }
+        // A file appended as it is is read only for its platform ids.
+        let projection = pi.filter(|_| all_new).map(|p| vec![p]);
         let mut unknown_platform = 0u64;
         let mut pos = 0usize;
-        for batch in open_batches(path, None)? {
+        for batch in open_batches(path, projection.as_deref())? {
             let batch =
                 batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
-            let mut ins = Vec::with_capacity(batch.num_rows());
-            let mut upd = Vec::with_capacity(batch.num_rows());
-            for d in &decided[pos..pos + batch.num_rows()] {
-                let (is_ins, is_upd) = (*d == Decision::Insert, *d == Decision::Update);
-                if is_ins || is_upd {
-                    s.report.loaded += 1;
-                } else {
-                    s.report.superseded += 1;
-                }
-                ins.push(is_ins);
-                upd.push(is_upd);
-            }
-            pos += batch.num_rows();
+            let rows = pos..pos + batch.num_rows();
+            pos = rows.end;
             if let (Some(pi), Some(known)) = (pi, known_platforms) {
-                let p = strings(batch.column(pi))?;
+                let p = strings(batch.column(if all_new { 0 } else { pi }))?;
                 unknown_platform += (0..p.len())
                     .filter(|&i| p.is_valid(i) && !known.contains(p.value(i)))
                     .count() as u64;
             }
+            if all_new {
+                continue;
+            }
+            let ins: BooleanArray = decided[rows.clone()]
+                .iter()
+                .map(|d| Some(*d == Decision::Insert))
+                .collect();
+            let upd: BooleanArray = decided[rows]
+                .iter()
+                .map(|d| Some(*d == Decision::Update))
+                .collect();
             let lake_batch = batch
                 .project(&(0..width).collect::<Vec<_>>())
                 .map_err(|e| IngestError::Staging(e.to_string()))?;
-            for (mask, w, p) in [(ins, &mut ins_w, &ins_path), (upd, &mut upd_w, &upd_path)] {
-                let mask = BooleanArray::from(mask);
+            for (mask, b, w, p) in [
+                (ins, &batch, &mut ins_w, &ins_path),
+                (upd, &lake_batch, &mut upd_w, &upd_path),
+            ] {
                 if mask.true_count() == 0 {
                     continue;
                 }
-                let part = filter_record_batch(&lake_batch, &mask)
+                let part = filter_record_batch(b, &mask)
                     .map_err(|e| IngestError::Staging(e.to_string()))?;
                 if w.is_none() {
-                    *w = Some(open_w(p)?);
+                    *w = Some(open_w(p, b.schema())?);
                 }
                 w.as_mut()
                     .expect("opened")
@@ -149,13 +167,13 @@ fn apply(
         }
     }
     let mut out = Outgoing {
-        inserts: None,
+        inserts: direct,
         updates: None,
     };
     if let Some(w) = ins_w {
         w.close()
             .map_err(|e| IngestError::Staging(format!("{}: {e}", ins_path.display())))?;
-        out.inserts = Some(ins_path);
+        out.inserts.push(ins_path);
     }
     if let Some(w) = upd_w {
         w.close()
@@ -214,8 +232,18 @@ async fn commit_inner(
     drop(decisions);
     let partition = src.is_event().then_some("quarter");
     let mut version = None;
-    if let Some(ins) = &out.inserts {
-        version = Some(append_parquet(lake, src.name, std::slice::from_ref(ins), partition).await?);
+    if !out.inserts.is_empty() {
+        let lake_cols: Vec<&str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
+        let v = lake
+            .append_parquet_columns(
+                src.name,
+                &out.inserts,
+                Some(&lake_cols),
+                partition,
+                writer_props(),
+            )
+            .await?;
+        version = Some(v);
     }
     if let Some(upd) = &out.updates {
         version = Some(merge_updates(lake, src, upd).await?);

@@ -9,7 +9,7 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
-use super::{FileInfo, RawRecord, ReadError, RecordReader};
+use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader};
 
 const SAMPLE: usize = 1 << 20;
 
@@ -116,7 +116,11 @@ impl RecordReader for CsvRecords {
                 Ok(false) => break,
                 Ok(true) => {
                     self.row += 1;
-                    let fields: Vec<String> = self.rec.iter().map(str::to_string).collect();
+                    let mut fields =
+                        Fields::with_capacity(self.rec.len(), self.rec.as_slice().len());
+                    for f in &self.rec {
+                        fields.push(f);
+                    }
                     let malformed = (fields.len() != self.headers.len()).then(|| {
                         format!(
                             "the row has {} fields, the header has {}",

@@ -115,7 +115,7 @@ impl RecordReader for JsonRecords {
             }
             out.push(RawRecord {
                 row: self.line,
-                fields,
+                fields: fields.into_iter().collect(),
                 malformed,
             });
         }

@@ -82,13 +82,7 @@ impl ParquetRecords {
             self.row += 1;
             let fields = cols
                 .iter()
-                .map(|c| {
-                    if c.is_null(r) {
-                        String::new()
-                    } else {
-                        c.value(r).to_string()
-                    }
-                })
+                .map(|c| if c.is_null(r) { "" } else { c.value(r) })
                 .collect();
             self.pending.push(RawRecord {
                 row: self.row,

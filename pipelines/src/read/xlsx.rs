@@ -184,7 +184,7 @@ impl RowGrouper {
                 self.last = n;
                 Some(Grouped::Row(RawRecord {
                     row: n,
-                    fields: self.spread(first, cells),
+                    fields: self.spread(first, cells).into_iter().collect(),
                     malformed: None,
                 }))
             }
@@ -277,7 +277,7 @@ mod tests {
             for x in g.push(cell) {
                 out.push(match x {
                     Grouped::Header(h) => (None, h),
-                    Grouped::Row(r) => (Some(r.row), r.fields),
+                    Grouped::Row(r) => (Some(r.row), r.fields.to_vec()),
                 });
             }
         }

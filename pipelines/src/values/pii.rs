@@ -32,56 +32,132 @@ pub fn consumer_key(secret: &[u8], phone: Option<&str>, id_number: Option<&str>)
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
     mac.update(subject.as_bytes());
     let out = mac.finalize().into_bytes();
-    Some(hex::encode(out)[..32].to_string())
+    // The first 16 bytes are the first 32 hex characters.
+    Some(hex::encode(&out[..16]))
 }
 
 /// Replaces 18-character ID numbers (17 digits then a digit or X) first, then
 /// mainland mobile numbers (11 digits, `1[3-9]`, not inside a longer digit run).
+///
+/// Works on bytes: digits and `X` are ASCII, and no byte of a multi-byte
+/// UTF-8 character is ASCII, so a byte is a digit exactly where a character
+/// is (the character-by-character rules are kept in the tests and compared).
 pub fn redact(text: &str) -> String {
-    let ids = replace_ids(text);
-    replace_mobiles(&ids)
+    let b = text.as_bytes();
+    // Neither pattern fits without eleven digits in a row.
+    if !has_digit_run(b, 11) {
+        return text.to_string();
+    }
+    let ids = replace_ids(b);
+    let out = replace_mobiles(&ids);
+    // Only ASCII runs were replaced by a UTF-8 token: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn replace_ids(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
+fn has_digit_run(b: &[u8], n: usize) -> bool {
+    let mut run = 0;
+    for c in b {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= n {
+            return true;
+        }
+    }
+    false
+}
+
+fn replace_ids(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < chars.len() {
-        if i + 18 <= chars.len()
-            && chars[i..i + 17].iter().all(|c| c.is_ascii_digit())
-            && (chars[i + 17].is_ascii_digit() || chars[i + 17] == 'X' || chars[i + 17] == 'x')
+    while i < b.len() {
+        if i + 18 <= b.len()
+            && b[i..i + 17].iter().all(u8::is_ascii_digit)
+            && matches!(b[i + 17], b'0'..=b'9' | b'X' | b'x')
         {
-            out.push_str(REDACTED);
+            out.extend_from_slice(REDACTED.as_bytes());
             i += 18;
         } else {
-            out.push(chars[i]);
+            out.push(b[i]);
             i += 1;
         }
     }
     out
 }
 
-fn replace_mobiles(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
+fn replace_mobiles(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
-    while i < chars.len() {
-        let before_ok = i == 0 || !chars[i - 1].is_ascii_digit();
+    while i < b.len() {
+        let before_ok = i == 0 || !b[i - 1].is_ascii_digit();
         if before_ok
-            && i + 11 <= chars.len()
-            && chars[i] == '1'
-            && matches!(chars[i + 1], '3'..='9')
-            && chars[i + 2..i + 11].iter().all(|c| c.is_ascii_digit())
-            && (i + 11 == chars.len() || !chars[i + 11].is_ascii_digit())
+            && i + 11 <= b.len()
+            && b[i] == b'1'
+            && matches!(b[i + 1], b'3'..=b'9')
+            && b[i + 2..i + 11].iter().all(u8::is_ascii_digit)
+            && (i + 11 == b.len() || !b[i + 11].is_ascii_digit())
         {
-            out.push_str(REDACTED);
+            out.extend_from_slice(REDACTED.as_bytes());
             i += 11;
         } else {
-            out.push(chars[i]);
+            out.push(b[i]);
             i += 1;
         }
     }
     out
+}
+
+/// The character-by-character rules, as first written: `redact` must agree.
+#[cfg(test)]
+mod by_char {
+    use super::REDACTED;
+
+    /// (reference) Replaces 18-character ID numbers (17 digits then a digit or X) first, then
+    /// mainland mobile numbers (11 digits, `1[3-9]`, not inside a longer digit run).
+    pub(super) fn redact(text: &str) -> String {
+        let ids = replace_ids(text);
+        replace_mobiles(&ids)
+    }
+
+    fn replace_ids(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < chars.len() {
+            if i + 18 <= chars.len()
+                && chars[i..i + 17].iter().all(|c| c.is_ascii_digit())
+                && (chars[i + 17].is_ascii_digit() || chars[i + 17] == 'X' || chars[i + 17] == 'x')
+            {
+                out.push_str(REDACTED);
+                i += 18;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn replace_mobiles(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < chars.len() {
+            let before_ok = i == 0 || !chars[i - 1].is_ascii_digit();
+            if before_ok
+                && i + 11 <= chars.len()
+                && chars[i] == '1'
+                && matches!(chars[i + 1], '3'..='9')
+                && chars[i + 2..i + 11].iter().all(|c| c.is_ascii_digit())
+                && (i + 11 == chars.len() || !chars[i + 11].is_ascii_digit())
+            {
+                out.push_str(REDACTED);
+                i += 11;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +208,34 @@ mod tests {
         assert_eq!(redact("订单138001380001"), "订单138001380001");
         assert_eq!(redact("12800138000"), "12800138000");
         assert_eq!(redact("tel:15912345678"), "tel:[已脱敏]");
+    }
+
+    #[test]
+    fn bytes_agree_with_characters() {
+        // Random strings over digits, X, a three-byte and a two-byte
+        // character and punctuation, long enough to hold the patterns.
+        let alphabet = ["1", "3", "8", "0", "9", "2", "X", "x", "电", "é", "-", " "];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let mut s = String::new();
+            let mut x = state;
+            for _ in 0..len {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Mostly digits, so that runs of 11 and 18 occur.
+                let k = (x >> 33) as usize % 20;
+                s.push_str(alphabet[if k < 12 { k } else { k % 6 }]);
+            }
+            assert_eq!(redact(&s), by_char::redact(&s), "{s:?}");
+        }
+        assert_eq!(
+            redact("电话13800138000"),
+            by_char::redact("电话13800138000")
+        );
     }
 }

@@ -1,16 +1,23 @@
 //! Text rules shared by every column: trimming, full-width folding, the
 //! missing-value tokens and booleans (sources.md, "Value rules").
 
+use std::borrow::Cow;
+
 /// Trims ASCII and ideographic white space.
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}')
+    // Most values have no space at either end: skip the char-by-char trim.
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}'),
+    }
 }
 
 /// Folds full-width ASCII (U+FF01..U+FF5E) and the ideographic space to
 /// half-width. Used on codes, numbers, dates, money and booleans.
-pub fn fold_fullwidth(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn fold_fullwidth(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
-        return std::borrow::Cow::Borrowed(s);
+        return Cow::Borrowed(s);
     }
     let folded: String = s
         .chars()
@@ -20,7 +27,7 @@ pub fn fold_fullwidth(s: &str) -> std::borrow::Cow<'_, str> {
             _ => c,
         })
         .collect();
-    std::borrow::Cow::Owned(folded)
+    Cow::Owned(folded)
 }
 
 /// The tokens that mean "missing" in a column.
@@ -29,25 +36,21 @@ pub fn is_missing_token(s: &str) -> bool {
 }
 
 /// Trims, folds full-width characters and maps missing tokens to `None`.
-pub fn clean_code(raw: &str) -> Option<String> {
-    let folded = fold_fullwidth(raw);
-    let t = trim(&folded);
-    if is_missing_token(t) {
-        None
-    } else {
-        Some(t.to_string())
+pub fn clean_code(raw: &str) -> Option<Cow<'_, str>> {
+    match fold_fullwidth(raw) {
+        Cow::Borrowed(b) => clean_text(b),
+        Cow::Owned(folded) => {
+            let t = trim(&folded);
+            (!is_missing_token(t)).then(|| Cow::Owned(t.to_string()))
+        }
     }
 }
 
 /// Trims free text (names, descriptions) and maps missing tokens to `None`;
 /// full-width characters are kept as written.
-pub fn clean_text(raw: &str) -> Option<String> {
+pub fn clean_text(raw: &str) -> Option<Cow<'_, str>> {
     let t = trim(raw);
-    if is_missing_token(t) {
-        None
-    } else {
-        Some(t.to_string())
-    }
+    (!is_missing_token(t)).then_some(Cow::Borrowed(t))
 }
 
 /// Parses a boolean in one of the listed forms.
