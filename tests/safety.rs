@@ -70,6 +70,24 @@ fn a_folder_that_is_not_a_lake_survives_every_command_byte_for_byte() {
 }
 
 #[test]
+fn a_lake_path_the_libraries_would_misread_is_refused_before_anything_is_made() {
+    let t = tempfile::tempdir().unwrap();
+    let proj = t.path().join("proj");
+    project(&proj);
+    let raw = proj.join("raw").display().to_string();
+    for name in ["bad^name", "what?", "x[1]"] {
+        let lake = t.path().join(name).join("lake");
+        for args in [vec!["ingest", raw.as_str()], vec!["sql", "-e", "SELECT 1"]] {
+            let o = run_in(&lake, t.path(), &args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{name} {args:?}: {err}");
+            assert!(err.contains("refused") && err.contains(name), "{err}");
+        }
+        assert!(!t.path().join(name).exists(), "{name}: nothing is created");
+    }
+}
+
+#[test]
 fn a_lake_keeps_files_it_did_not_write_through_kills_and_repairs() {
     let lake = Lake::new();
     // The first run dies after two table commits: nothing is published, and

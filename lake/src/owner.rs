@@ -37,7 +37,46 @@ fn refuse(root: &Path, why: String) -> LakeError {
 }
 
 /// Looks at a folder without changing it.
+/// Characters that the Delta and Parquet libraries read, in a table's path,
+/// as a URL escape or a file pattern (`^` made deltalake 1.1 panic, `?` and
+/// `[` made a table look empty, `%20` was decoded to a space).
+const UNSAFE_IN_PATH: [char; 9] = ['%', '?', '*', '[', ']', '{', '}', '^', '\\'];
+
+/// Refuses a lake path the libraries would misread, before anything is
+/// created: the path as given (made absolute) and, when it exists, the
+/// folder it resolves to.
+fn check_path(root: &Path) -> Result<(), LakeError> {
+    let mut forms = vec![std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf())];
+    if let Ok(real) = root.canonicalize() {
+        forms.push(real);
+    }
+    for form in forms {
+        let text = form.to_string_lossy();
+        if let Some(c) = text
+            .chars()
+            .find(|c| UNSAFE_IN_PATH.contains(c) || c.is_control())
+        {
+            let shown = if c.is_control() {
+                format!("a control character ({c:?})")
+            } else {
+                format!("'{c}'")
+            };
+            return Err(refuse(
+                root,
+                format!(
+                    "its path {} contains {shown}, which the Delta and Parquet libraries \
+                     read as a URL escape or a file pattern; choose a folder whose path \
+                     has none of % ? * [ ] {{ }} ^ \\",
+                    form.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn standing(root: &Path) -> Result<Standing, LakeError> {
+    check_path(root)?;
     let meta = match fs::metadata(root) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Standing::Free),
@@ -258,6 +297,20 @@ mod tests {
         fs::write(other.join("_delta_log/0.json"), "{}").unwrap();
         remove_table_dir(&other).unwrap();
         assert!(other.join("_delta_log/0.json").exists());
+    }
+
+    #[test]
+    fn paths_the_libraries_misread_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        for name in ["a^b", "a?b", "a[1]", "a%20b", "a{b}", "a*b", "a\nb"] {
+            let root = t.path().join(name).join("lake");
+            let err = standing(&root).unwrap_err().to_string();
+            assert!(err.contains("refused"), "{name}: {err}");
+        }
+        // Spaces, '#' and Chinese are read correctly.
+        for name in ["a b", "a#b", "湖"] {
+            assert_eq!(standing(&t.path().join(name)).unwrap(), Standing::Free);
+        }
     }
 
     #[test]
