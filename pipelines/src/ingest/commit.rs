@@ -111,6 +111,10 @@ fn apply(
         let all_new = decided.iter().all(|d| *d == Decision::Insert);
         if all_new {
             direct.push(path.clone());
+            if pi.is_none() || known_platforms.is_none() {
+                // Appended as it is, with no platform ids to count: not read.
+                continue;
+            }
         }
         // A file appended as it is is read only for its platform ids.
         let projection = pi.filter(|_| all_new).map(|p| vec![p]);
