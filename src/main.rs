@@ -1,6 +1,7 @@
 //! `wangjian`: the command-line interface (../shared/spec/cli.md). Glue only:
 //! the work is done by the `pipelines`, `lake` and `queries` crates.
 
+mod cluster;
 mod serve;
 
 use std::io::Write;
@@ -58,6 +59,8 @@ enum Command {
         /// machine's memory.
         #[arg(long, value_parser = wangjian_queries::parse_size)]
         memory_limit: Option<usize>,
+        #[command(flatten)]
+        cluster: ClusterArg,
     },
     /// Render the leadership dashboard (latest quarter by default).
     Report {
@@ -85,6 +88,8 @@ enum Command {
         /// and a telephone number); `[x]` (not available) without it.
         #[arg(long, conflicts_with = "verify")]
         contact: Option<String>,
+        #[command(flatten)]
+        cluster: ClusterArg,
     },
     /// Print the data dictionary (every table and column, type and meaning) as Markdown.
     Dictionary,
@@ -98,6 +103,8 @@ enum Command {
         format: Format,
         #[arg(long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArg,
     },
     /// Write realistic raw extracts of all six sources under DIR/<source>/.
     Generate {
@@ -134,6 +141,33 @@ enum Command {
         #[arg(long, default_value = "data/raw")]
         raw: PathBuf,
     },
+    /// Run a Ballista scheduler for `--cluster` (docs/cluster.md).
+    Scheduler(cluster::SchedulerArgs),
+    /// Run a Ballista executor of a scheduler (docs/cluster.md).
+    Executor(cluster::ExecutorArgs),
+}
+
+/// `--cluster`: where the SQL runs.
+#[derive(clap::Args, Clone, Debug, Default)]
+struct ClusterArg {
+    /// Run the SQL on the Ballista cluster whose scheduler is at
+    /// df://HOST:PORT (see docs/cluster.md); in this process without it.
+    #[arg(
+        long = "cluster",
+        env = "WANGJIAN_CLUSTER",
+        value_name = "df://HOST:PORT"
+    )]
+    url: Option<String>,
+    /// With --cluster: seconds one statement may take before it is given
+    /// up (a cluster that lost an executor may never answer).
+    #[arg(
+        long = "cluster-timeout",
+        env = "WANGJIAN_CLUSTER_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "url"
+    )]
+    timeout: u64,
 }
 
 /// Exit codes of cli.md.
@@ -158,8 +192,12 @@ fn main() -> ExitCode {
         .with_target(false)
         .without_time()
         .init();
+    // Deep plans (the risk index's views, serialised for a cluster) recurse
+    // past tokio's 2 MiB default stack, in debug builds above all; Ballista's
+    // own binaries use 32 MiB. Only touched pages are ever resident.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(32 * 1024 * 1024)
         .build()
     {
         Ok(r) => r,
@@ -218,7 +256,18 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             file,
             format,
             output,
-        } => sql_cmd(&cli.lake, sql, file, format, output).await,
+            cluster,
+        } => {
+            sql_cmd(
+                &cli.lake,
+                sql,
+                file,
+                format,
+                output,
+                &cluster::engine(&cluster)?,
+            )
+            .await
+        }
         Command::Generate {
             out,
             seed,
@@ -243,7 +292,16 @@ async fn dispatch(cli: Cli) -> Result<u8> {
         Command::Indicators {
             queries,
             memory_limit,
-        } => indicators(&cli.lake, queries, memory_limit).await,
+            cluster,
+        } => {
+            indicators(
+                &cli.lake,
+                queries,
+                memory_limit,
+                &cluster::engine(&cluster)?,
+            )
+            .await
+        }
         Command::Dictionary => dictionary(&cli.lake).await,
         Command::Report { quarter, out } => report(&cli.lake, quarter.as_deref(), &out).await,
         Command::Release {
@@ -254,11 +312,25 @@ async fn dispatch(cli: Cli) -> Result<u8> {
             out,
             disclosure,
             contact,
+            cluster,
             ..
-        } => release(&cli.lake, quarter, out, disclosure.as_deref(), contact).await,
+        } => {
+            let engine = cluster::engine(&cluster)?;
+            release(
+                &cli.lake,
+                quarter,
+                out,
+                disclosure.as_deref(),
+                contact,
+                &engine,
+            )
+            .await
+        }
         Command::Serve(a) => serve::serve(&cli.lake, a).await,
         Command::User { cmd } => serve::user(cmd),
         Command::Run { raw } => run(&cli.lake, &raw).await,
+        Command::Scheduler(a) => cluster::scheduler(a).await,
+        Command::Executor(a) => cluster::executor(a).await,
     }
 }
 
@@ -297,6 +369,7 @@ async fn indicators(
     lake: &Path,
     queries: Option<PathBuf>,
     memory_limit: Option<usize>,
+    engine: &wangjian_queries::Engine,
 ) -> Result<u8> {
     let set = match queries {
         Some(dir) if !dir.is_dir() => {
@@ -308,7 +381,11 @@ async fn indicators(
     let lake = Lake::open_existing(lake)?;
     let started = std::time::Instant::now();
     let limit = memory_limit.unwrap_or_else(wangjian_queries::default_memory_limit);
-    let rows = wangjian_queries::indicators::compute(&lake, &set, limit).await?;
+    let rows = cluster::on_cluster(
+        wangjian_queries::indicators::compute(&lake, &set, limit, engine).await,
+        engine,
+        "indicators",
+    )?;
     for (name, n) in &rows {
         println!("{name:<22} {n:>8} rows");
     }
@@ -372,6 +449,7 @@ async fn release(
     out: PathBuf,
     disclosure: Option<&Path>,
     contact: Option<String>,
+    engine: &wangjian_queries::Engine,
 ) -> Result<u8> {
     let lake = Lake::open_existing(lake)?;
     let params = match disclosure {
@@ -380,7 +458,7 @@ async fn release(
     };
     let quarter = match quarter {
         Some(q) => q,
-        None => wangjian_release::latest_quarter(&lake)
+        None => wangjian_release::latest_quarter(&lake, engine)
             .await?
             .context("the lake has no quarter to release")?,
     };
@@ -389,8 +467,13 @@ async fn release(
         out,
         params,
         contact: contact.unwrap_or_else(|| wangjian_release::NO_CONTACT.to_string()),
+        engine: engine.clone(),
     };
-    match wangjian_release::release(&lake, &opts).await? {
+    match cluster::on_cluster(
+        wangjian_release::release(&lake, &opts).await,
+        engine,
+        "release",
+    )? {
         wangjian_release::Outcome::Written {
             edition,
             dir,
@@ -427,6 +510,7 @@ async fn sql_cmd(
     file: Option<PathBuf>,
     format: Format,
     output: Option<PathBuf>,
+    engine: &wangjian_queries::Engine,
 ) -> Result<u8> {
     let text = match (sql, file) {
         (Some(s), _) => Some(s),
@@ -437,13 +521,21 @@ async fn sql_cmd(
         (None, None) => None,
     };
     let lake = Lake::open_existing(lake)?;
-    let ctx = wangjian_queries::open_session(&lake).await?;
+    let ctx = cluster::on_cluster(
+        wangjian_queries::open_session_on(&lake, engine, None).await,
+        engine,
+        "sql",
+    )?;
     wangjian_queries::dictionary::register(&ctx, &column_docs()?).await?;
     let Some(text) = text else {
         wangjian_queries::run_shell(&ctx).await?;
         return Ok(0);
     };
-    let results = wangjian_queries::run_sql(&ctx, &text, Access::ReadOnly).await?;
+    let results = cluster::on_cluster(
+        wangjian_queries::run_sql(&ctx, &text, Access::ReadOnly).await,
+        engine,
+        "sql",
+    )?;
     let mut out: Box<dyn Write> = match &output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -494,7 +586,8 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         generate(&GenerateOptions::new(raw.to_path_buf()))?;
     }
     let code = ingest(lake_dir, &[raw.to_path_buf()], None, false).await?;
-    indicators(lake_dir, None, None).await?;
+    let local = wangjian_queries::Engine::Local;
+    indicators(lake_dir, None, None, &local).await?;
     match report(lake_dir, None, Path::new("out/report")).await {
         Err(e)
             if matches!(
@@ -509,9 +602,10 @@ async fn run(lake_dir: &Path, raw: &Path) -> Result<u8> {
         }
     }
     let lake = Lake::open_existing(lake_dir)?;
-    match wangjian_release::latest_quarter(&lake).await? {
+    match wangjian_release::latest_quarter(&lake, &local).await? {
         Some(q) => {
-            release(lake_dir, Some(q), PathBuf::from("out/release"), None, None).await?;
+            let out = PathBuf::from("out/release");
+            release(lake_dir, Some(q), out, None, None, &local).await?;
         }
         None => eprintln!("note: no quarter with data; the release is skipped"),
     }

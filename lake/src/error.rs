@@ -25,6 +25,8 @@ pub enum LakeError {
         table: String,
         source: Box<datafusion::error::DataFusionError>,
     },
+    #[error("{0}: the table cannot be read as plain Parquet files, which a cluster needs (the lake never writes deletion vectors or column mapping; run without --cluster)")]
+    NotPlainParquet(String),
     #[error(transparent)]
     DataFusion(Box<datafusion::error::DataFusionError>),
 }

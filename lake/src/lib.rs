@@ -19,6 +19,7 @@ mod lock;
 mod owner;
 mod scan;
 mod session;
+mod shipped;
 mod snapshot;
 mod tables;
 mod write;

@@ -37,6 +37,10 @@ pub enum Reader {
     Snapshot,
     /// deltalake's own scan (for comparisons).
     Delta,
+    /// As `Snapshot`, but a table that cannot be read as plain Parquet is an
+    /// error instead of a fallback: a plan shipped to a cluster names its
+    /// tables by their files (deltalake's scan cannot be shipped).
+    SnapshotOnly,
 }
 
 /// [`register_catalog`] with the reader chosen.
@@ -55,7 +59,7 @@ pub async fn register_catalog_with(
     let mut names = Vec::new();
     for (name, entry) in &cat.tables {
         let dir = lake.table_path(name);
-        let cached = (reader == Reader::Snapshot)
+        let cached = (reader != Reader::Delta)
             .then(|| cached(&dir, entry.version, view_types))
             .flatten();
         let provider = match cached {
@@ -66,17 +70,22 @@ pub async fn register_catalog_with(
                     .await
                     .map_err(|e| LakeError::delta(name, e))?;
                 match reader {
-                    Reader::Snapshot => match SnapshotFiles::of(name, &table, &dir, view_types)? {
-                        Ok(files) => {
-                            let files = Arc::new(files);
-                            remember(&dir, entry.version, view_types, &files);
-                            Arc::new(SnapshotTable::new(files)) as Arc<dyn TableProvider>
+                    Reader::Snapshot | Reader::SnapshotOnly => {
+                        match SnapshotFiles::of(name, &table, &dir, view_types)? {
+                            Ok(files) => {
+                                let files = Arc::new(files);
+                                remember(&dir, entry.version, view_types, &files);
+                                Arc::new(SnapshotTable::new(files)) as Arc<dyn TableProvider>
+                            }
+                            Err(why) if reader == Reader::SnapshotOnly => {
+                                return Err(LakeError::NotPlainParquet(why))
+                            }
+                            Err(why) => {
+                                tracing::warn!("{why}: read through deltalake's scan");
+                                delta_provider(name, &table, ctx).await?
+                            }
                         }
-                        Err(why) => {
-                            tracing::warn!("{why}: read through deltalake's scan");
-                            delta_provider(name, &table, ctx).await?
-                        }
-                    },
+                    }
                     Reader::Delta => delta_provider(name, &table, ctx).await?,
                 }
             }

@@ -17,7 +17,7 @@ use datafusion::datasource::TableType;
 use datafusion::prelude::{col, SessionContext};
 use wangjian_lake::{Lake, TableEntry, TableKind};
 
-use crate::{open_session_with_memory, weights, Access, QueryError, QuerySet};
+use crate::{open_session_on, weights, Access, Engine, QueryError, QuerySet};
 
 fn base_tables(ctx: &SessionContext) -> BTreeSet<String> {
     let Some(schema) = ctx.catalog("datafusion").and_then(|c| c.schema("public")) else {
@@ -88,16 +88,22 @@ fn outputs<'a>(
 /// Computes every indicator table and stores them in the lake. The SQL runs
 /// under a memory pool of `memory_limit` bytes: sorts, joins and aggregates
 /// spill to temporary files past it.
+///
+/// On a cluster ([`Engine::Cluster`]) every statement runs there; a table a
+/// statement creates (`CREATE TABLE AS`) is collected here, and the outputs
+/// are written to the lake from here, published in one catalog step as in
+/// a local run.
 pub async fn compute(
     lake: &Lake,
     set: &QuerySet,
     memory_limit: usize,
+    engine: &Engine,
 ) -> Result<BTreeMap<String, usize>, QueryError> {
     let _lock = lake.lock_writer()?;
     for r in lake.repair().await? {
         tracing::warn!("{r}");
     }
-    let ctx = open_session_with_memory(lake, memory_limit).await?;
+    let ctx = open_session_on(lake, engine, Some(memory_limit)).await?;
     // The previous results are recomputed, never read.
     for (name, entry) in lake.catalog()?.tables {
         if entry.kind == TableKind::Indicator {

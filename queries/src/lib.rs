@@ -3,6 +3,7 @@
 
 pub mod dictionary;
 mod format;
+mod here;
 pub mod indicators;
 mod memory;
 mod query_set;
@@ -95,6 +96,70 @@ pub async fn open_session(lake: &Lake) -> Result<SessionContext, QueryError> {
     Ok(ctx)
 }
 
+/// Where a session's queries run: in this process, or on a cluster.
+#[derive(Clone, Default)]
+pub enum Engine {
+    /// In this process (the default).
+    #[default]
+    Local,
+    /// On the cluster the connector reaches (crate `wangjian-cluster`).
+    Cluster(Arc<dyn Connector>),
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Engine::Local => f.write_str("Local"),
+            Engine::Cluster(c) => write!(f, "Cluster({})", c.address()),
+        }
+    }
+}
+
+/// Makes sessions whose queries run elsewhere.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync {
+    /// Where the cluster is, for messages.
+    fn address(&self) -> &str;
+    /// How long one statement may take there before it is given up (a
+    /// cluster that lost an executor may never answer).
+    fn statement_timeout(&self) -> std::time::Duration;
+    /// A session configured as `config` says whose queries the cluster runs.
+    async fn session(&self, config: SessionConfig) -> Result<SessionContext, QueryError>;
+}
+
+/// A session over the published lake, on `engine`. On a cluster the lake's
+/// tables are read as their pinned Parquet files (a table that cannot be is
+/// refused: see [`wangjian_lake::Reader::SnapshotOnly`]), and the memory
+/// limit is the executors' own.
+pub async fn open_session_on(
+    lake: &Lake,
+    engine: &Engine,
+    memory_limit: Option<usize>,
+) -> Result<SessionContext, QueryError> {
+    match engine {
+        Engine::Local => match memory_limit {
+            Some(limit) => open_session_with_memory(lake, limit).await,
+            None => open_session(lake).await,
+        },
+        Engine::Cluster(c) => {
+            let cfg = SessionConfig::from_env()?
+                .with_information_schema(true)
+                .with_extension(Arc::new(Deadline(c.statement_timeout())));
+            let ctx = c.session(cfg).await?;
+            vocab::register_all(&ctx)?;
+            let cat = lake.catalog()?;
+            wangjian_lake::register_catalog_with(
+                lake,
+                &cat,
+                &ctx,
+                wangjian_lake::Reader::SnapshotOnly,
+            )
+            .await?;
+            Ok(ctx)
+        }
+    }
+}
+
 /// A session over the published lake whose queries share a memory pool of
 /// `limit` bytes (see [`new_session_with_memory`]).
 pub async fn open_session_with_memory(
@@ -173,10 +238,41 @@ pub async fn run_sql(
         let started = std::time::Instant::now();
         let what = statement_name(&stmt);
         let plan = ctx.state().statement_to_plan(stmt).await?;
+        let created = match &plan {
+            LogicalPlan::Ddl(datafusion::logical_expr::DdlStatement::CreateMemoryTable(c)) => {
+                Some(c.name.clone())
+            }
+            _ => None,
+        };
         out.push(collect(ctx, plan).await?);
-        tracing::debug!("{:.2} s: {what}", started.elapsed().as_secs_f64());
+        let rows = match created {
+            Some(name) => format!(" ({} rows)", memory_rows(ctx, name).await),
+            None => String::new(),
+        };
+        tracing::debug!("{:.2} s: {what}{rows}", started.elapsed().as_secs_f64());
     }
     Ok(out)
+}
+
+/// The rows an in-memory table holds (for the timing log); 0 when it is
+/// not one.
+async fn memory_rows(ctx: &SessionContext, name: datafusion::common::TableReference) -> usize {
+    let Ok(Some(t)) = ctx.table_provider(name).await.map(Some) else {
+        return 0;
+    };
+    let Some(m) = t.downcast_ref::<datafusion::datasource::MemTable>() else {
+        return 0;
+    };
+    let mut n = 0;
+    for part in &m.batches {
+        n += part
+            .read()
+            .await
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>();
+    }
+    n
 }
 
 /// A statement's first words up to the name it creates, for the timing log
@@ -198,10 +294,37 @@ pub async fn run_view(ctx: &SessionContext, name: &str) -> Result<Vec<RecordBatc
     Ok(results.pop().map(|(_, b)| b).unwrap_or_default())
 }
 
+/// How long a statement of a cluster session may take.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(std::time::Duration);
+
+/// Runs `plan` and collects its rows; on a cluster, gives it up past the
+/// session's [`Deadline`].
 async fn collect(
     ctx: &SessionContext,
     plan: LogicalPlan,
 ) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
+    let Some(deadline) = ctx.state().config().get_extension::<Deadline>() else {
+        return collect_now(ctx, plan).await;
+    };
+    tokio::time::timeout(deadline.0, collect_now(ctx, plan))
+        .await
+        .map_err(|_| {
+            QueryError::Sql(format!(
+                "no answer from the cluster after {} s: the statement was given up (Ballista may \
+                 not recover from a lost executor; see the scheduler's log) and nothing was published",
+                deadline.0.as_secs()
+            ))
+        })?
+}
+
+async fn collect_now(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
+    if let Some(done) = here::collect_if_recursive(ctx, &plan).await? {
+        return Ok(done);
+    }
     let df = ctx.execute_logical_plan(plan).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;

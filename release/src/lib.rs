@@ -56,6 +56,8 @@ pub struct ReleaseOptions {
     pub params: Params,
     /// The contact printed on the spreadsheet's cover (`[x]` when none).
     pub contact: String,
+    /// Where the release's queries run.
+    pub engine: wangjian_queries::Engine,
 }
 
 /// The cover's contact when none is given: not available.
@@ -91,7 +93,7 @@ pub async fn release(lake: &Lake, opts: &ReleaseOptions) -> Result<Outcome, Rele
             missing.join(", ")
         )));
     }
-    let ctx = wangjian_queries::open_session(lake).await?;
+    let ctx = wangjian_queries::open_session_on(lake, &opts.engine, None).await?;
     let quarters = fetch::quarters(&ctx).await?;
     if !quarters.contains(&opts.quarter) {
         return Err(ReleaseError::Missing(format!(
@@ -117,8 +119,11 @@ pub async fn release(lake: &Lake, opts: &ReleaseOptions) -> Result<Outcome, Rele
 }
 
 /// The latest quarter the release tables hold.
-pub async fn latest_quarter(lake: &Lake) -> Result<Option<String>, ReleaseError> {
-    let ctx = wangjian_queries::open_session(lake).await?;
+pub async fn latest_quarter(
+    lake: &Lake,
+    engine: &wangjian_queries::Engine,
+) -> Result<Option<String>, ReleaseError> {
+    let ctx = wangjian_queries::open_session_on(lake, engine, None).await?;
     Ok(fetch::quarters(&ctx).await?.pop())
 }
 
