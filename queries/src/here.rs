@@ -3,7 +3,8 @@
 //! (Ballista 55: "Unsupported plan node WorkTableExec"). In the query files
 //! that is the CUSUM walk (`37_complaint_cusum.sql`), over a work table of a
 //! few thousand rows; a researcher's recursive query under `sql --cluster`
-//! runs here too. In a local session this is what would happen anyway.
+//! runs here too. Only cluster sessions come this way (`collect_on_cluster`);
+//! a local session plans recursion itself.
 
 use std::sync::Arc;
 

@@ -257,7 +257,7 @@ pub async fn run_sql(
 /// The rows an in-memory table holds (for the timing log); 0 when it is
 /// not one.
 async fn memory_rows(ctx: &SessionContext, name: datafusion::common::TableReference) -> usize {
-    let Ok(Some(t)) = ctx.table_provider(name).await.map(Some) else {
+    let Ok(t) = ctx.table_provider(name).await else {
         return 0;
     };
     let Some(m) = t.downcast_ref::<datafusion::datasource::MemTable>() else {
@@ -307,7 +307,7 @@ async fn collect(
     let Some(deadline) = ctx.state().config().get_extension::<Deadline>() else {
         return collect_now(ctx, plan).await;
     };
-    tokio::time::timeout(deadline.0, collect_now(ctx, plan))
+    tokio::time::timeout(deadline.0, collect_on_cluster(ctx, plan))
         .await
         .map_err(|_| {
             QueryError::Sql(format!(
@@ -318,13 +318,22 @@ async fn collect(
         })?
 }
 
+/// [`collect_now`], but a statement with a recursive CTE, which a cluster
+/// cannot run, runs in this process (`here.rs`).
+async fn collect_on_cluster(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
+    match here::collect_if_recursive(ctx, &plan).await? {
+        Some(done) => Ok(done),
+        None => collect_now(ctx, plan).await,
+    }
+}
+
 async fn collect_now(
     ctx: &SessionContext,
     plan: LogicalPlan,
 ) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
-    if let Some(done) = here::collect_if_recursive(ctx, &plan).await? {
-        return Ok(done);
-    }
     let df = ctx.execute_logical_plan(plan).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;
