@@ -3,8 +3,7 @@
 # the same SQL on a cluster of one scheduler and two executors on this
 # machine (`--concurrency 1` each: the 2 cores), alternating; then the shape
 # of the distributed work of the cluster run: jobs, stages, tasks and the
-# shuffle bytes written (the executors' shuffle folders right after the run,
-# before the scheduler has them removed).
+# shuffle bytes written (summed from the executors' line for each task).
 # Usage: benches/cluster_bench.sh [1q|2q|8q|40q]...   (default: 1q 8q)
 #   1q, 2q, 8q: the national-scale lakes of benches/indicators_bench.sh (made
 #   when absent); 40q: 2016Q1–2025Q4 at scale 0.05 (the stage and task
@@ -15,7 +14,7 @@ cd "$(dirname "$0")/.."
 work="${BENCH_DIR:-/tmp/wangjian-bench}"
 [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q
 export WANGJIAN_PII_KEY=bench-key
-bin="$(realpath "${WANGJIAN_BIN:-./target/release/wangjian}")"
+bin="$(realpath "${WANGJIAN_BIN:-${CARGO_TARGET_DIR:-./target}/release/wangjian}")"
 rounds="${ROUNDS:-2}"
 port=50350
 cl="$work/cluster"
@@ -42,14 +41,18 @@ lake_of() { # name, from, to, scale
   fi
   echo "$lake"
 }
-shape() { # after a cluster run: what it did
-  local jobs stages tasks bytes files
-  jobs=$(grep -c "Job finished successfully" "$cl/scheduler.log" || true)
-  stages=$(grep -c "ShuffleWriterExec" "$cl/scheduler.log" || true)
-  tasks=$(cat "$cl"/e?.log | grep -c "Execute task" || true)
-  bytes=$(du -scb "$cl"/e?/wangjian-shuffle-* | tail -1 | cut -f1)
-  files=$(find "$cl"/e?/wangjian-shuffle-* -type f -name '*.arrow' -o -type f -name '*.data' | wc -l)
-  echo "shape: $jobs jobs, $stages stages, $tasks tasks, $files shuffle files, $bytes shuffle bytes"
+shape() { # after a cluster run: what it did, from the executors' log lines
+  # of each task (cluster/src/engine.rs: "shuffle written: job= stage= task=
+  # partitions= rows= bytes="; Ballista removes a job's shuffle files as
+  # soon as it succeeds, so the folders cannot be measured afterwards)
+  cat "$cl"/e?.log | grep -o 'shuffle written: .*' | awk '
+    { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      jobs[v["job"]] = 1; stages[v["job"] "/" v["stage"]] = 1; tasks++
+      parts += v["partitions"]; rows += v["rows"]; bytes += v["bytes"] }
+    END { nj = 0; for (j in jobs) nj++; ns = 0; for (s in stages) ns++
+      printf "shape: %d jobs, %d stages, %d tasks, %d shuffle partitions written, %d rows, %d bytes (%.1f MiB)\n",
+        nj, ns, tasks, parts, rows, bytes, bytes / 1048576 }'
+  echo "  jobs finished (scheduler): $(grep -c "Job finished successfully" "$cl/scheduler.log" || true)"
 }
 bench() { # name, from, to, scale
   local lake

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -108,6 +108,27 @@ impl TestCluster {
             for l in tail.into_iter().rev() {
                 out.push_str(l);
                 out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The executors' line for each task they ran (cluster/src/engine.rs),
+    /// as the (key, value) pairs after "shuffle written:".
+    fn shuffle_lines(&self) -> Vec<BTreeMap<String, String>> {
+        let mut out = Vec::new();
+        for i in 0..self.executors.len() {
+            let path = self.work.path().join(format!("executor-{i}.log"));
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            for l in text.lines() {
+                if let Some((_, rest)) = l.split_once("shuffle written: ") {
+                    let kv = rest
+                        .split_whitespace()
+                        .filter_map(|f| f.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    out.push(kv);
+                }
             }
         }
         out
@@ -279,6 +300,20 @@ fn a_cluster_run_gives_the_tables_of_a_local_run() {
     for t in &tables {
         compare_table(&p.local, &remote, t);
     }
+    // Each task said what it wrote (the cluster benchmark adds these up).
+    let written = cluster.shuffle_lines();
+    let num = |kv: &BTreeMap<String, String>, k: &str| -> u64 {
+        kv.get(k)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{k} in {kv:?}"))
+    };
+    let stages: BTreeSet<(String, u64)> = written
+        .iter()
+        .map(|kv| (kv["job"].clone(), num(kv, "stage")))
+        .collect();
+    assert!(stages.len() >= tables.len(), "{} stages", stages.len());
+    assert!(written.iter().map(|kv| num(kv, "bytes")).sum::<u64>() > 0);
+    assert!(written.iter().map(|kv| num(kv, "rows")).sum::<u64>() > 0);
 
     // Researchers' queries: the same answer from the cluster as here.
     for q in RESEARCH {

@@ -10,6 +10,13 @@
 //! An empty list is skipped by the scheduler. What is lost is the operator
 //! metrics of `EXPLAIN ANALYZE` on a cluster; the stages, their tasks and
 //! the shuffle files are unchanged (docs/cluster.md).
+//!
+//! What each task wrote is logged instead, one line a task at info level
+//! (target `wangjian::shuffle`: job, stage, task, partitions, rows and the
+//! bytes of its shuffle files on disk). Ballista removes a job's
+//! intermediate shuffle files as soon as the job succeeds, so these lines
+//! are the record of a run's shuffle volume (`benches/cluster_bench.sh`
+//! adds them up).
 
 use std::fmt::{Debug, Display, Formatter};
 use std::sync::Arc;
@@ -47,6 +54,10 @@ impl ExecutionEngine for QuietEngine {
         work_dir: &str,
         config: &SessionConfig,
     ) -> Result<Arc<dyn QueryStageExecutor>> {
+        let what = Task {
+            job: job_id.to_string(),
+            stage: stage_id,
+        };
         let inner = self.0.create_query_stage_exec(
             job_id,
             stage_id,
@@ -56,11 +67,17 @@ impl ExecutionEngine for QuietEngine {
             work_dir,
             config,
         )?;
-        Ok(Arc::new(Quiet(inner)))
+        Ok(Arc::new(Quiet(inner, what)))
     }
 }
 
-struct Quiet(Arc<dyn QueryStageExecutor>);
+/// The job and stage a stage executor runs, for its log line.
+struct Task {
+    job: String,
+    stage: usize,
+}
+
+struct Quiet(Arc<dyn QueryStageExecutor>, Task);
 
 impl Debug for Quiet {
     fn fmt(&self, f: &mut Formatter<'_>) -> std::fmt::Result {
@@ -81,7 +98,20 @@ impl QueryStageExecutor for Quiet {
         task_id: usize,
         context: Arc<TaskContext>,
     ) -> Result<Vec<ShuffleWritePartition>> {
-        self.0.execute_query_stage(task_id, context).await
+        let written = self.0.execute_query_stage(task_id, context).await?;
+        let rows: u64 = written.iter().map(|p| p.num_rows).sum();
+        let bytes: u64 = written.iter().map(|p| p.num_bytes).sum();
+        tracing::info!(
+            target: "wangjian::shuffle",
+            "shuffle written: job={} stage={} task={} partitions={} rows={} bytes={}",
+            self.1.job,
+            self.1.stage,
+            task_id,
+            written.len(),
+            rows,
+            bytes
+        );
+        Ok(written)
     }
 
     fn collect_plan_metrics(&self) -> Vec<MetricsSet> {

@@ -231,9 +231,12 @@ async fn commit_inner(
         .iter()
         .map(|s| s.report.read.saturating_sub(s.report.quarantined))
         .sum();
+    let started = std::time::Instant::now();
     let decisions = decide_versions(lake, src, staged, dir, buckets_for(rows)).await?;
+    let decided = started.elapsed().as_secs_f64();
     let out = tokio::task::block_in_place(|| apply(src, staged, &decisions, known_platforms, dir))?;
     drop(decisions);
+    let applied = started.elapsed().as_secs_f64();
     let partition = src.is_event().then_some("quarter");
     let mut version = None;
     if !out.inserts.is_empty() {
@@ -249,8 +252,17 @@ async fn commit_inner(
             .await?;
         version = Some(v);
     }
+    let appended = started.elapsed().as_secs_f64();
     if let Some(upd) = &out.updates {
         version = Some(merge_updates(lake, src, upd).await?);
     }
+    tracing::debug!(
+        "{}: {rows} staged rows decided in {decided:.2} s, applied in {:.2} s, \
+         appended in {:.2} s, merged in {:.2} s",
+        src.name,
+        applied - decided,
+        appended - applied,
+        started.elapsed().as_secs_f64() - appended
+    );
     Ok(version)
 }

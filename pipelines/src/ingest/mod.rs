@@ -164,7 +164,14 @@ impl<'a> Run<'a> {
                     load_time: self.started,
                     progress: &progress,
                 };
+                let started = std::time::Instant::now();
                 let s = tokio::task::block_in_place(|| stage_file(src, path, seq, &cx));
+                tracing::debug!(
+                    "{}: {} rows staged in {:.2} s",
+                    path.display(),
+                    s.report.read,
+                    started.elapsed().as_secs_f64()
+                );
                 bar.inc(1);
                 staged.entry(src.name).or_default().push(s);
             }
