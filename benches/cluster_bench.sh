@@ -50,7 +50,7 @@ shape() { # after a cluster run: what it did, from the executors' log lines
       jobs[v["job"]] = 1; stages[v["job"] "/" v["stage"]] = 1; tasks++
       parts += v["partitions"]; rows += v["rows"]; bytes += v["bytes"] }
     END { nj = 0; for (j in jobs) nj++; ns = 0; for (s in stages) ns++
-      printf "shape: %d jobs, %d stages, %d tasks, %d shuffle partitions written, %d rows, %d bytes (%.1f MiB)\n",
+      printf "shape: %d jobs, %d stages, %d tasks, %d shuffle partitions written, %.0f rows, %.0f bytes (%.1f MiB)\n",
         nj, ns, tasks, parts, rows, bytes, bytes / 1048576 }'
   echo "  jobs finished (scheduler): $(grep -c "Job finished successfully" "$cl/scheduler.log" || true)"
 }

@@ -111,6 +111,17 @@ impl Connector for Cluster {
         // broadcasts a build side it knows to be small.
         optimizer.hash_join_single_partition_threshold = 0;
         optimizer.hash_join_single_partition_threshold_rows = 0;
+        // Strings as plain Utf8, not views. Ballista's shuffle writer writes
+        // each batch as Arrow IPC with every data buffer its views point
+        // into, whole, and the batches of one scan share those buffers: the
+        // eight national quarters' 1.16 M credit flags (quarter, USCC) went
+        // to the shuffle as 645 MB and the client that fetched them passed
+        // 23 GiB. Plain strings are written at their own size.
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
         let config = config
             .with_ballista_logical_extension_codec(Arc::new(LakeCodec::default()))
             .with_ballista_grpc_client_max_message_size(MAX_MESSAGE)

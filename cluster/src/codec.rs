@@ -14,7 +14,8 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use ballista_core::serde::BallistaLogicalExtensionCodec;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::ipc::reader::StreamReader;
 use datafusion::arrow::ipc::writer::StreamWriter;
 use datafusion::catalog::TableProvider;
@@ -141,11 +142,28 @@ fn write_memory_table(m: &MemTable, buf: &mut Vec<u8>) -> Result<()> {
             DataFusionError::Execution("an in-memory table is being written".into())
         })?;
         for b in batches.iter() {
-            w.write(b)?;
+            w.write(&compact(b)?)?;
         }
     }
     w.finish()?;
     Ok(())
+}
+
+/// A batch whose string and binary views hold only their own bytes. The
+/// batches of a collected table share their views' data buffers, and an IPC
+/// writer writes every buffer a batch refers to, whole: the 1.16 M-row
+/// credit flags of eight national quarters came to over 20 GiB that way.
+fn compact(b: &RecordBatch) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = b
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8View => Arc::new(c.as_string_view().gc()) as ArrayRef,
+            DataType::BinaryView => Arc::new(c.as_binary_view().gc()) as ArrayRef,
+            _ => Arc::clone(c),
+        })
+        .collect();
+    Ok(RecordBatch::try_new(b.schema(), columns)?)
 }
 
 fn memory_table(bytes: &[u8], schema: SchemaRef) -> Result<Arc<dyn TableProvider>> {
@@ -157,9 +175,49 @@ fn memory_table(bytes: &[u8], schema: SchemaRef) -> Result<Arc<dyn TableProvider
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::array::{Array, Int64Array, StringArray, StringViewArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::prelude::SessionContext;
+
+    #[test]
+    fn batches_sharing_view_buffers_are_sent_at_the_size_of_their_rows() {
+        // 100 batches, slices of one array of 100 000 strings of 20 bytes
+        // (2 MB of text), as a collected table's batches share buffers.
+        let values: Vec<String> = (0..100_000).map(|i| format!("9131{i:016}")).collect();
+        let all = StringViewArray::from_iter_values(values.iter());
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "uscc",
+            DataType::Utf8View,
+            false,
+        )]));
+        let batches: Vec<RecordBatch> = (0..100)
+            .map(|i| {
+                let col: ArrayRef = Arc::new(all.slice(i * 1000, 1000));
+                RecordBatch::try_new(schema.clone(), vec![col]).unwrap()
+            })
+            .collect();
+        let table = MemTable::try_new(schema.clone(), vec![batches]).unwrap();
+        let mut buf = Vec::new();
+        write_memory_table(&table, &mut buf).unwrap();
+        // 2 MB of text and 1.6 MB of views; without compaction each batch
+        // carried the whole 2 MB buffer (over 200 MB).
+        assert!(buf.len() < 8_000_000, "{} bytes", buf.len());
+        let back = memory_table(&buf, schema).unwrap();
+        let any: &dyn std::any::Any = back.as_ref();
+        let m = any.downcast_ref::<MemTable>().unwrap();
+        let rows: Vec<String> = m.batches[0]
+            .try_read()
+            .unwrap()
+            .iter()
+            .flat_map(|b| {
+                let c = b.column(0).as_string_view().clone();
+                (0..c.len())
+                    .map(move |i| c.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(rows, values);
+    }
 
     #[tokio::test]
     async fn an_in_memory_table_travels_whole() {
