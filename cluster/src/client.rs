@@ -94,43 +94,7 @@ impl Connector for Cluster {
     async fn session(&self, config: SessionConfig) -> Result<SessionContext, QueryError> {
         self.check_reachable()
             .map_err(|e| QueryError::Sql(e.to_string()))?;
-        let mut config = config;
-        // A dynamic filter cannot cross a shuffle, and Ballista 55 fails on a
-        // join whose filter was built ("Cannot swap HashJoinExec inputs after
-        // dynamic filters have been constructed"), leaving the job waiting for
-        // ever (the regional indicators' joins did).
-        let optimizer = &mut config.options_mut().optimizer;
-        optimizer.enable_dynamic_filter_pushdown = false;
-        // Every hash join planned partitioned. DataFusion collects a small
-        // build side into each task (CollectLeft); Ballista 55 turns such a
-        // join back into a partitioned one when it cannot broadcast it (a
-        // LEFT join, a build side of unknown size) but leaves the operators
-        // above it as planned for one partition: an aggregate over a
-        // three-way self-join of a small table gave one count per partition,
-        // and the regional indicators lost half their rows. Ballista still
-        // broadcasts a build side it knows to be small.
-        optimizer.hash_join_single_partition_threshold = 0;
-        optimizer.hash_join_single_partition_threshold_rows = 0;
-        // Strings as plain Utf8, not views. Ballista's shuffle writer writes
-        // each batch as Arrow IPC with every data buffer its views point
-        // into, whole, and the batches of one scan share those buffers: the
-        // eight national quarters' 1.16 M credit flags (quarter, USCC) went
-        // to the shuffle as 645 MB and the client that fetched them passed
-        // 23 GiB. Plain strings are written at their own size.
-        config
-            .options_mut()
-            .execution
-            .parquet
-            .schema_force_view_types = false;
-        let config = config
-            .with_ballista_logical_extension_codec(Arc::new(LakeCodec::default()))
-            .with_ballista_grpc_client_max_message_size(MAX_MESSAGE)
-            .with_ballista_job_name("wangjian")
-            // Ballista 55's adaptive planner re-planned the CUSUM's z table
-            // (window over a cross join of window aggregates) without end:
-            // thousands of stages, never done. The static planner runs every
-            // query file; stages are then fixed when a job is submitted.
-            .with_ballista_adaptive_query_planner(false);
+        let config = cluster_config(config);
         let state = SessionStateBuilder::new()
             .with_default_features()
             .with_config(config)
@@ -139,9 +103,71 @@ impl Connector for Cluster {
     }
 }
 
+/// A session's settings as the cluster needs them: each works around a
+/// fault of Ballista 55 found by `tests/cluster.rs` (docs/cluster.md).
+fn cluster_config(mut config: SessionConfig) -> SessionConfig {
+    // A dynamic filter cannot cross a shuffle, and Ballista 55 fails on a
+    // join whose filter was built ("Cannot swap HashJoinExec inputs after
+    // dynamic filters have been constructed"), leaving the job waiting for
+    // ever (the regional indicators' joins did).
+    let optimizer = &mut config.options_mut().optimizer;
+    optimizer.enable_dynamic_filter_pushdown = false;
+    // Every hash join planned partitioned. DataFusion collects a small
+    // build side into each task (CollectLeft); Ballista 55 turns such a
+    // join back into a partitioned one when it cannot broadcast it (a
+    // LEFT join, a build side of unknown size) but leaves the operators
+    // above it as planned for one partition: an aggregate over a
+    // three-way self-join of a small table gave one count per partition,
+    // and the regional indicators lost half their rows. Ballista still
+    // broadcasts a build side it knows to be small.
+    optimizer.hash_join_single_partition_threshold = 0;
+    optimizer.hash_join_single_partition_threshold_rows = 0;
+    // Strings as plain Utf8, not views. Ballista's shuffle writer writes
+    // each batch as Arrow IPC with every data buffer its views point
+    // into, whole, and the batches of one scan share those buffers: the
+    // eight national quarters' credit flags (quarter, USCC) went to the
+    // shuffle at 323 MB for 578,903 rows, and the client that fetched them
+    // was killed at 23.7 GiB. Plain strings go at their own size.
+    config
+        .options_mut()
+        .execution
+        .parquet
+        .schema_force_view_types = false;
+    config
+        .with_ballista_logical_extension_codec(Arc::new(LakeCodec::default()))
+        .with_ballista_grpc_client_max_message_size(MAX_MESSAGE)
+        .with_ballista_job_name("wangjian")
+        // Ballista 55's adaptive planner re-planned the CUSUM's z table
+        // (window over a cross join of window aggregates) without end:
+        // thousands of stages, never done. The static planner runs every
+        // query file; stages are then fixed when a job is submitted.
+        .with_ballista_adaptive_query_planner(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cluster_sessions_carry_the_workarounds() {
+        let c = cluster_config(SessionConfig::new());
+        let o = c.options();
+        assert!(!o.optimizer.enable_dynamic_filter_pushdown);
+        assert_eq!(o.optimizer.hash_join_single_partition_threshold, 0);
+        assert_eq!(o.optimizer.hash_join_single_partition_threshold_rows, 0);
+        assert!(
+            !o.execution.parquet.schema_force_view_types,
+            "plain strings"
+        );
+        // and a local session still reads strings as views
+        assert!(
+            SessionConfig::new()
+                .options()
+                .execution
+                .parquet
+                .schema_force_view_types
+        );
+    }
 
     #[test]
     fn addresses() {
