@@ -270,6 +270,20 @@ pub trait ExecutionGraph: Debug {
             .map(|ti| ti.vcores_consumed)
     }
 
+    /// wangjian patch: the vcores to refund for a status from attempt
+    /// `stage_attempt_num` of a stage. A stage rolled back to unresolved keeps no
+    /// task list, and its next attempt starts a new one, so `task_vcores` cannot
+    /// answer for the rolled-back attempt's tasks; graphs that remember them say
+    /// so here.
+    fn task_vcores_for_status(
+        &self,
+        stage_id: usize,
+        _stage_attempt_num: usize,
+        task_id: usize,
+    ) -> Option<u32> {
+        self.task_vcores(stage_id, task_id)
+    }
+
     /// returns next task to run
     /// (used for testing only)
     #[cfg(test)]
@@ -311,6 +325,10 @@ pub struct StaticExecutionGraph {
     failed_stage_attempts: HashMap<usize, HashSet<usize>>,
     /// Session config for this job
     session_config: Arc<SessionConfig>,
+    /// wangjian patch: for each rolled-back (stage, attempt), the vcores each of
+    /// its tasks still held when it was rolled back (0 for finished ones), so the
+    /// status those tasks send afterwards gives their executor its vcores back.
+    retired_task_vcores: HashMap<(usize, usize), Vec<u32>>,
     /// Logical plan as a human-readable string, captured at submission time.
     logical_plan: Option<String>,
     /// Physical plan as a human-readable string, captured at submission time.
@@ -381,6 +399,7 @@ impl StaticExecutionGraph {
             output_locations: vec![],
             failed_stage_attempts: HashMap::new(),
             session_config,
+            retired_task_vcores: HashMap::new(),
             logical_plan,
             physical_plan: plan,
         })
@@ -605,6 +624,11 @@ impl StaticExecutionGraph {
                 }
             });
 
+        // wangjian patch: the final stage publishes to `output_locations`, which no
+        // stage's inputs hold; drop what the lost executor wrote there, as above.
+        self.output_locations
+            .retain(|loc| loc.executor_meta.id != executor_id);
+
         // check and reset the successful stages
         if !resubmit_inputs.is_empty() {
             self.stages
@@ -654,6 +678,28 @@ impl StaticExecutionGraph {
         Ok((reset_stage, all_running_tasks))
     }
 
+    /// wangjian patch: withdraw every partition location that `stage_id` has
+    /// published so far, from the inputs of the stages it feeds or, for the final
+    /// stage, from the job's output locations.
+    fn forget_published_outputs(&mut self, stage_id: usize, output_links: &[usize]) {
+        if output_links.is_empty() {
+            self.output_locations.clear();
+            return;
+        }
+        for link in output_links {
+            let inputs = match self.stages.get_mut(link) {
+                Some(ExecutionStage::UnResolved(stage)) => &mut stage.inputs,
+                Some(ExecutionStage::Resolved(stage)) => &mut stage.inputs,
+                Some(ExecutionStage::Running(stage)) => &mut stage.inputs,
+                _ => continue,
+            };
+            if let Some(output) = inputs.get_mut(&stage_id) {
+                output.partition_locations.clear();
+                output.complete = false;
+            }
+        }
+    }
+
     /// Clear the stage failure count for this stage if the stage is finally success
     fn clear_stage_failure(&mut self, stage_id: usize) {
         self.failed_stage_attempts.remove(&stage_id);
@@ -661,6 +707,18 @@ impl StaticExecutionGraph {
 }
 
 impl ExecutionGraph for StaticExecutionGraph {
+    fn task_vcores_for_status(
+        &self,
+        stage_id: usize,
+        stage_attempt_num: usize,
+        task_id: usize,
+    ) -> Option<u32> {
+        match self.retired_task_vcores.get(&(stage_id, stage_attempt_num)) {
+            Some(held) => held.get(task_id).copied(),
+            None => self.task_vcores(stage_id, task_id),
+        }
+    }
+
     fn cloned(&self) -> ExecutionGraphBox {
         Box::new(self.clone())
     }
@@ -1371,9 +1429,25 @@ impl ExecutionGraph for StaticExecutionGraph {
                     executor_id,
                 })
                 .collect();
+            let held_vcores = stage
+                .task_infos
+                .iter()
+                .map(|info| match info.task_status {
+                    task_status::Status::Running(_) => info.vcores_consumed,
+                    _ => 0,
+                })
+                .collect();
+            self.retired_task_vcores
+                .insert((stage_id, stage.stage_attempt_num), held_vcores);
             let unresolved_stage = stage.to_unresolved(failure_reasons)?;
+            let output_links = unresolved_stage.output_links.clone();
             self.stages
                 .insert(stage_id, ExecutionStage::UnResolved(unresolved_stage));
+            // wangjian patch: the next attempt of this stage starts from a fresh
+            // `RunningStage` and runs every partition again, so the outputs its
+            // earlier attempt already published (those on executors that are still
+            // alive) must be withdrawn, or consumers read them twice.
+            self.forget_published_outputs(stage_id, &output_links);
             Ok(running_tasks)
         } else {
             warn!(

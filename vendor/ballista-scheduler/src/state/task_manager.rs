@@ -532,9 +532,12 @@ impl<T: 'static + AsLogicalPlan, U: 'static + AsExecutionPlan> TaskManager<T, U>
             };
             let graph = graph_arc.read().await;
             for status in job_statuses {
-                if let Some(vcores) =
-                    graph.task_vcores(status.stage_id as usize, status.task_id as usize)
-                {
+                // wangjian patch: look the task up in the attempt it ran in.
+                if let Some(vcores) = graph.task_vcores_for_status(
+                    status.stage_id as usize,
+                    status.stage_attempt_num as usize,
+                    status.task_id as usize,
+                ) {
                     total_vcores += vcores;
                 }
             }
