@@ -393,8 +393,9 @@ fn an_executor_killed_during_a_run_is_recovered_or_reported_and_the_lake_is_kept
     );
     let victim = cluster.executors.remove(0);
     drop(victim);
-    // Ballista's retry, or an error (Ballista 55 sometimes leaves the job
-    // waiting: then the statement is given up after 90 s); never a hang.
+    // Ballista's retry (with the vendored scheduler's fixes, giving the local
+    // tables), or an error: a statement that one debug-built executor cannot
+    // finish in 90 s is given up; never a hang.
     let until = Instant::now() + Duration::from_secs(400);
     while run.try_wait().unwrap().is_none() {
         if Instant::now() > until {
