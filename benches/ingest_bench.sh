@@ -3,6 +3,7 @@
 # 5-million-row complaints CSV, beside DuckDB converting the same file to
 # Parquet (COPY ... TO ... (FORMAT parquet)) on the same machine.
 # Usage: benches/ingest_bench.sh [ROWS]   (needs python3; installs duckdb with pip)
+# WANGJIAN_BIN picks the binary, BENCH_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-5000000}"
@@ -14,9 +15,10 @@ ls -l "$csv"
 [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -q
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 export WANGJIAN_PII_KEY=bench-key
+bin="${WANGJIAN_BIN:-./target/release/wangjian}"
 
 rm -rf "$work/lake"
-/usr/bin/time -v ./target/release/wangjian --lake "$work/lake" ingest "$work/raw" > "$work/wangjian.out" 2> "$work/wangjian.time" || true
+/usr/bin/time -v "$bin" --lake "$work/lake" ingest "$work/raw" > "$work/wangjian.out" 2> "$work/wangjian.time" || true
 tail -n 3 "$work/wangjian.out"
 w_secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/wangjian.time")
 w_rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/wangjian.time")

@@ -1,11 +1,17 @@
-//! Adding rows to a table: appending staged Parquet files, and replacing
-//! changed records through a Delta MERGE on a key. Each is one Delta commit;
-//! readers see it once the catalog is published.
+//! Adding rows to a table: appending staged Parquet files or a stream of
+//! batches, and replacing changed records through a Delta MERGE on a key.
+//! Each is one Delta commit; readers see it once the catalog is published.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::{col, ParquetReadOptions};
 use deltalake::protocol::SaveMode;
 use parquet::file::properties::WriterProperties;
@@ -15,6 +21,53 @@ use crate::{Lake, LakeError};
 /// Data files of at most 64 MiB: the writer holds a file's data until it
 /// closes it, so this bounds a write's memory.
 const TARGET_FILE_SIZE: u64 = 64 << 20;
+
+/// Rows to append, produced by blocking code (reading files, filtering):
+/// the append runs it on a thread of its own, beside the Parquet encoding.
+pub type BatchSource = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+
+/// A [`BatchSource`] as the one partition of a DataFusion table; it can be
+/// read once.
+struct OnceSource {
+    schema: SchemaRef,
+    source: Mutex<Option<BatchSource>>,
+}
+
+impl std::fmt::Debug for OnceSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnceSource").finish_non_exhaustive()
+    }
+}
+
+impl PartitionStream for OnceSource {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let taken = self.source.lock().ok().and_then(|mut s| s.take());
+        let schema = self.schema.clone();
+        // Two batches in flight: the reader stays one batch ahead of the writer.
+        let mut b = RecordBatchReceiverStreamBuilder::new(schema.clone(), 2);
+        let tx = b.tx();
+        b.spawn_blocking(move || {
+            let Some(source) = taken else {
+                return Err(datafusion::error::DataFusionError::Internal(
+                    "a batch source was read twice".into(),
+                ));
+            };
+            for batch in source {
+                // The table's schema, or a clear error if the columns differ.
+                let batch = RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())?;
+                if tx.blocking_send(Ok(batch)).is_err() {
+                    break; // the write stopped (an error elsewhere): stop reading
+                }
+            }
+            Ok(())
+        });
+        b.build()
+    }
+}
 
 impl Lake {
     /// Appends the rows of Parquet files to table `name` (created on first
@@ -26,33 +79,50 @@ impl Lake {
         partition: Option<&str>,
         props: WriterProperties,
     ) -> Result<u64, LakeError> {
-        self.append_parquet_columns(name, files, None, partition, props)
+        let ctx = crate::session::lake_session();
+        let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        let df = ctx
+            .read_parquet(paths, ParquetReadOptions::default())
             .await
+            .map_err(|e| LakeError::in_table(name, e))?;
+        self.append_frame(name, &ctx, df, partition, props).await
     }
 
-    /// As [`Lake::append_parquet`], taking only `columns` of the files (in
-    /// that order) when given, so that files with working columns of their
-    /// own can be appended without being copied first.
-    pub async fn append_parquet_columns(
+    /// Appends the rows of `source` (in `schema`) to table `name` in one
+    /// Delta commit, created on first use and partitioned by `partition`
+    /// when given; rows stream from the source to the Parquet writer, so
+    /// nothing is copied to a file first. Returns the new version.
+    pub async fn append_batches(
         &self,
         name: &str,
-        files: &[PathBuf],
-        columns: Option<&[&str]>,
+        schema: SchemaRef,
+        source: BatchSource,
+        partition: Option<&str>,
+        props: WriterProperties,
+    ) -> Result<u64, LakeError> {
+        let ctx = crate::session::lake_session();
+        let once = OnceSource {
+            schema: schema.clone(),
+            source: Mutex::new(Some(source)),
+        };
+        let provider = StreamingTable::try_new(schema, vec![Arc::new(once)])
+            .map_err(|e| LakeError::in_table(name, e))?;
+        let df = ctx
+            .read_table(Arc::new(provider))
+            .map_err(|e| LakeError::in_table(name, e))?;
+        self.append_frame(name, &ctx, df, partition, props).await
+    }
+
+    /// Appends the rows of `df` (planned in `ctx`) in one Delta commit.
+    async fn append_frame(
+        &self,
+        name: &str,
+        ctx: &datafusion::prelude::SessionContext,
+        df: datafusion::prelude::DataFrame,
         partition: Option<&str>,
         props: WriterProperties,
     ) -> Result<u64, LakeError> {
         let table = self.table_for_write(name).await?;
-        let ctx = crate::session::lake_session();
-        let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-        let mut df = ctx
-            .read_parquet(paths, ParquetReadOptions::default())
-            .await
-            .map_err(|e| LakeError::in_table(name, e))?;
-        if let Some(cols) = columns {
-            df = df
-                .select_columns(cols)
-                .map_err(|e| LakeError::in_table(name, e))?;
-        }
         let mut write = table
             .write(Vec::<RecordBatch>::new())
             .with_input_plan(df.logical_plan().clone())
@@ -111,5 +181,82 @@ impl Lake {
             .map_err(|e| LakeError::delta(name, e))?;
         crate::fault::after_commit();
         Ok(table.version().unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use futures::StreamExt;
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("quarter", DataType::Utf8, false),
+        ]))
+    }
+
+    fn batch(ids: &[i64], quarter: &str) -> RecordBatch {
+        let q = StringArray::from(vec![quarter; ids.len()]);
+        RecordBatch::try_new(
+            schema(),
+            vec![Arc::new(Int64Array::from(ids.to_vec())), Arc::new(q)],
+        )
+        .unwrap()
+    }
+
+    async fn ids_at(lake: &Lake, v: u64) -> Vec<i64> {
+        let mut s = lake
+            .scan("t", crate::At::Version(v), &["id"])
+            .await
+            .unwrap()
+            .unwrap();
+        let mut ids = Vec::new();
+        while let Some(b) = s.next().await {
+            let b = b.unwrap();
+            let c = arrow::compute::cast(b.column(0), &DataType::Int64).unwrap();
+            let c = c.as_any().downcast_ref::<Int64Array>().unwrap();
+            ids.extend(c.values().iter().copied());
+        }
+        ids.sort();
+        ids
+    }
+
+    /// Batches from a source land in one commit, over partitions; a source
+    /// that fails half-way fails the append and commits nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_source_appends_in_one_commit_or_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lake = Lake::open(tmp.path().join("lake")).unwrap();
+        let props = || WriterProperties::builder().build();
+        let good: BatchSource =
+            Box::new(vec![Ok(batch(&[1, 2], "2024Q1")), Ok(batch(&[3], "2024Q2"))].into_iter());
+        let v = lake
+            .append_batches("t", schema(), good, Some("quarter"), props())
+            .await
+            .unwrap();
+        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
+
+        let bad: BatchSource = Box::new(
+            vec![
+                Ok(batch(&[4], "2024Q1")),
+                Err(ArrowError::ComputeError(
+                    "the staged file is cut short".into(),
+                )),
+            ]
+            .into_iter(),
+        );
+        let err = lake
+            .append_batches("t", schema(), bad, Some("quarter"), props())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("cut short"), "{err}");
+        let table = deltalake::open_table(lake.table_url("t").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(table.version(), Some(v));
+        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
     }
 }

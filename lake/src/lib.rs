@@ -24,6 +24,7 @@ mod snapshot;
 mod tables;
 mod write;
 
+pub use append::BatchSource;
 pub use catalog::{Catalog, TableEntry, TableKind};
 pub use error::LakeError;
 pub use lock::WriterLock;

@@ -9,20 +9,23 @@
 //!
 //! The decisions are made in `versions` (bucketed on disk, so memory does
 //! not grow with all the keys of a run); this module applies them: new keys
-//! are appended from a Parquet file, changed keys go through a Delta MERGE.
+//! stream from the staged files into the Delta append (`outgoing`), changed
+//! keys go through a Delta MERGE.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
-use arrow::compute::{cast, filter_record_batch};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::arrow::ProjectionMask;
 use wangjian_lake::Lake;
 
-use super::stage::{scratch_props, writer_props, Staged};
+use super::outgoing::{drain, updates_path, DecidedFile, Outgoing};
+use super::stage::{writer_props, Staged};
 use super::versions::{buckets_for, decide_versions, Decision};
 use crate::outcome::Issue;
 use crate::schema::{lake_columns, schema_of, staging_columns};
@@ -69,122 +72,37 @@ pub(super) fn micros(
     Ok(c.as_primitive::<TimestampMicrosecondType>().clone())
 }
 
-/// The files that a source's rows go to the table from.
-pub struct Outgoing {
-    /// Files of rows to append, in the staging schema: staged files whose
-    /// every row is new go as they are, the new rows of the others are
-    /// copied out.
-    pub inserts: Vec<PathBuf>,
-    pub updates: Option<PathBuf>,
-}
-
-/// Applies the decisions: counts per file, writes the rows to load.
-fn apply(
-    src: &'static Source,
-    staged: &mut [Staged],
-    decisions: &[Vec<Decision>],
-    known_platforms: Option<&HashSet<String>>,
-    dir: &Path,
-) -> Result<Outgoing, IngestError> {
-    let cols = staging_columns(src);
-    let lake_schema = schema_of(&lake_columns(src));
-    let width = lake_schema.fields().len();
-    let pi = cols.iter().position(|(n, _)| *n == "platform_id");
-    let ins_path = dir.join(format!("{}-inserts.parquet", src.name));
-    let upd_path = dir.join(format!("{}-updates.parquet", src.name));
-    let mut ins_w: Option<ArrowWriter<File>> = None;
-    let mut upd_w: Option<ArrowWriter<File>> = None;
-    let mut direct = Vec::new();
-    let open_w = |p: &Path, schema| -> Result<ArrowWriter<File>, IngestError> {
-        let f = File::create(p).map_err(|e| IngestError::io(p, e))?;
-        ArrowWriter::try_new(f, schema, Some(scratch_props()))
-            .map_err(|e| IngestError::Staging(e.to_string()))
-    };
+/// Counts loaded and superseded rows per file from the decisions.
+fn count(staged: &mut [Staged], decisions: &[Vec<Decision>]) {
     for (s, decided) in staged.iter_mut().zip(decisions) {
-        let Some(path) = &s.data else { continue };
         let loaded = decided
             .iter()
             .filter(|d| matches!(d, Decision::Insert | Decision::Update))
             .count() as u64;
         s.report.loaded += loaded;
         s.report.superseded += decided.len() as u64 - loaded;
-        let all_new = decided.iter().all(|d| *d == Decision::Insert);
-        if all_new {
-            direct.push(path.clone());
-            if pi.is_none() || known_platforms.is_none() {
-                // Appended as it is, with no platform ids to count: not read.
-                continue;
-            }
-        }
-        // A file appended as it is is read only for its platform ids.
-        let projection = pi.filter(|_| all_new).map(|p| vec![p]);
-        let mut unknown_platform = 0u64;
-        let mut pos = 0usize;
-        for batch in open_batches(path, projection.as_deref())? {
-            let batch =
-                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
-            let rows = pos..pos + batch.num_rows();
-            pos = rows.end;
-            if let (Some(pi), Some(known)) = (pi, known_platforms) {
-                let p = strings(batch.column(if all_new { 0 } else { pi }))?;
-                unknown_platform += (0..p.len())
-                    .filter(|&i| p.is_valid(i) && !known.contains(p.value(i)))
-                    .count() as u64;
-            }
-            if all_new {
-                continue;
-            }
-            let ins: BooleanArray = decided[rows.clone()]
-                .iter()
-                .map(|d| Some(*d == Decision::Insert))
-                .collect();
-            let upd: BooleanArray = decided[rows]
-                .iter()
-                .map(|d| Some(*d == Decision::Update))
-                .collect();
-            let lake_batch = batch
-                .project(&(0..width).collect::<Vec<_>>())
-                .map_err(|e| IngestError::Staging(e.to_string()))?;
-            for (mask, b, w, p) in [
-                (ins, &batch, &mut ins_w, &ins_path),
-                (upd, &lake_batch, &mut upd_w, &upd_path),
-            ] {
-                if mask.true_count() == 0 {
-                    continue;
-                }
-                let part = filter_record_batch(b, &mask)
-                    .map_err(|e| IngestError::Staging(e.to_string()))?;
-                if w.is_none() {
-                    *w = Some(open_w(p, b.schema())?);
-                }
-                w.as_mut()
-                    .expect("opened")
-                    .write(&part)
-                    .map_err(|e| IngestError::Staging(e.to_string()))?;
-            }
-        }
-        if unknown_platform > 0 {
-            s.report.issues.insert(
-                ("platform_id".into(), Issue::UnknownPlatform),
-                unknown_platform,
-            );
+    }
+}
+
+/// The staged files with valid rows, each with its decisions (which are
+/// per staged file, empty for a file without valid rows), and their places
+/// in `staged`.
+fn decided_files(
+    staged: &[Staged],
+    decisions: Vec<Vec<Decision>>,
+) -> (Vec<usize>, Vec<DecidedFile>) {
+    let mut places = Vec::new();
+    let mut files = Vec::new();
+    for (i, decisions) in decisions.into_iter().enumerate() {
+        if let Some(path) = &staged[i].data {
+            places.push(i);
+            files.push(DecidedFile {
+                path: path.clone(),
+                decisions,
+            });
         }
     }
-    let mut out = Outgoing {
-        inserts: direct,
-        updates: None,
-    };
-    if let Some(w) = ins_w {
-        w.close()
-            .map_err(|e| IngestError::Staging(format!("{}: {e}", ins_path.display())))?;
-        out.inserts.push(ins_path);
-    }
-    if let Some(w) = upd_w {
-        w.close()
-            .map_err(|e| IngestError::Staging(format!("{}: {e}", upd_path.display())))?;
-        out.updates = Some(upd_path);
-    }
-    Ok(out)
+    (places, files)
 }
 
 /// Appends the rows of Parquet files to a table (creating it on first use).
@@ -212,7 +130,7 @@ pub async fn commit_source(
     lake: &Lake,
     src: &'static Source,
     staged: &mut [Staged],
-    known_platforms: Option<&HashSet<String>>,
+    known_platforms: Option<&Arc<HashSet<String>>>,
     dir: &Path,
 ) -> Result<Option<u64>, IngestError> {
     commit_inner(lake, src, staged, known_platforms, dir)
@@ -224,7 +142,7 @@ async fn commit_inner(
     lake: &Lake,
     src: &'static Source,
     staged: &mut [Staged],
-    known_platforms: Option<&HashSet<String>>,
+    known_platforms: Option<&Arc<HashSet<String>>>,
     dir: &Path,
 ) -> Result<Option<u64>, IngestError> {
     let rows: u64 = staged
@@ -234,34 +152,48 @@ async fn commit_inner(
     let started = std::time::Instant::now();
     let decisions = decide_versions(lake, src, staged, dir, buckets_for(rows)).await?;
     let decided = started.elapsed().as_secs_f64();
-    let out = tokio::task::block_in_place(|| apply(src, staged, &decisions, known_platforms, dir))?;
-    drop(decisions);
-    let applied = started.elapsed().as_secs_f64();
+    count(staged, &decisions);
+    let any_new = decisions.iter().flatten().any(|d| *d == Decision::Insert);
+    let (with_data, files) = decided_files(staged, decisions);
+    let lake_cols = lake_columns(src);
+    let pi = lake_cols.iter().position(|(n, _)| *n == "platform_id");
+    let platform = pi.zip(known_platforms.cloned());
+    let (out, tally) = Outgoing::new(
+        files,
+        lake_cols.len(),
+        platform,
+        updates_path(dir, src.name),
+    );
     let partition = src.is_event().then_some("quarter");
     let mut version = None;
-    if !out.inserts.is_empty() {
-        let lake_cols: Vec<&str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
+    if any_new {
+        let schema = schema_of(&lake_cols);
         let v = lake
-            .append_parquet_columns(
-                src.name,
-                &out.inserts,
-                Some(&lake_cols),
-                partition,
-                writer_props(),
-            )
-            .await?;
-        version = Some(v);
+            .append_batches(src.name, schema, Box::new(out), partition, writer_props())
+            .await;
+        if let Some(why) = tally.lock().expect("tally").failed.take() {
+            return Err(IngestError::Staging(why));
+        }
+        version = Some(v?);
+    } else {
+        tokio::task::block_in_place(|| drain(out))?;
     }
     let appended = started.elapsed().as_secs_f64();
-    if let Some(upd) = &out.updates {
+    let tally = std::mem::take(&mut *tally.lock().expect("tally"));
+    for (&i, &n) in with_data.iter().zip(&tally.unknown_platform) {
+        if n > 0 {
+            let issue = ("platform_id".into(), Issue::UnknownPlatform);
+            staged[i].report.issues.insert(issue, n);
+        }
+    }
+    if let Some(upd) = &tally.updates {
         version = Some(merge_updates(lake, src, upd).await?);
     }
     tracing::debug!(
-        "{}: {rows} staged rows decided in {decided:.2} s, applied in {:.2} s, \
+        "{}: {rows} staged rows decided in {decided:.2} s, \
          appended in {:.2} s, merged in {:.2} s",
         src.name,
-        applied - decided,
-        appended - applied,
+        appended - decided,
         started.elapsed().as_secs_f64() - appended
     );
     Ok(version)

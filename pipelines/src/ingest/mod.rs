@@ -4,6 +4,7 @@
 mod commit;
 mod files;
 mod load_tables;
+mod outgoing;
 mod quarantine;
 mod report;
 mod stage;
@@ -12,6 +13,7 @@ mod versions;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use arrow::array::{Array, AsArray};
 use chrono::NaiveDateTime;
@@ -187,13 +189,13 @@ impl<'a> Run<'a> {
         bar: &ProgressBar,
     ) -> Result<Changed, IngestError> {
         let mut changed = Changed::new();
-        let mut known_platforms: Option<HashSet<String>> = None;
+        let mut known_platforms: Option<Arc<HashSet<String>>> = None;
         for src in SOURCES {
             let Some(list) = staged.get_mut(src.name) else {
                 continue;
             };
             if src.is_event() && known_platforms.is_none() {
-                known_platforms = Some(platform_ids(self.lake, &changed).await?);
+                known_platforms = Some(Arc::new(platform_ids(self.lake, &changed).await?));
             }
             bar.set_message(format!("committing {}", src.name));
             let platforms = known_platforms.as_ref().filter(|_| src.is_event());

@@ -1,0 +1,214 @@
+//! The rows a source sends to its table, read once from the staged files
+//! after the versions are decided: new rows stream to the Delta append (no
+//! copy to a file first), changed rows are written to the updates file for
+//! the MERGE, and platform ids are counted on the way.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use arrow::error::ArrowError;
+use parquet::arrow::ArrowWriter;
+
+use super::commit::{open_batches, strings};
+use super::stage::scratch_props;
+use super::versions::Decision;
+use crate::IngestError;
+
+/// One staged file and the decision for each of its rows.
+pub struct DecidedFile {
+    pub path: PathBuf,
+    pub decisions: Vec<Decision>,
+}
+
+/// What the pass leaves behind once every row has gone by.
+#[derive(Default)]
+pub struct Tally {
+    /// Per file (in the order given): rows whose platform id the lake does
+    /// not hold.
+    pub unknown_platform: Vec<u64>,
+    /// The changed rows, in the lake's columns, when there are any.
+    pub updates: Option<PathBuf>,
+    /// Why the pass stopped early, when it did.
+    pub failed: Option<String>,
+}
+
+/// Reads the decided files in order and yields their new rows (the lake's
+/// columns, the first `width` of the staging schema).
+pub struct Outgoing {
+    files: std::vec::IntoIter<(usize, DecidedFile)>,
+    current: Option<Current>,
+    width: usize,
+    platform: Option<(usize, Arc<HashSet<String>>)>,
+    updates_path: PathBuf,
+    updates: Option<ArrowWriter<File>>,
+    unknown_platform: Vec<u64>,
+    tally: Arc<Mutex<Tally>>,
+}
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+
+struct Current {
+    index: usize,
+    file: DecidedFile,
+    batches: Batches,
+    pos: usize,
+    all_new: bool,
+}
+
+impl Outgoing {
+    /// `platform`: the place of `platform_id` in the lake's columns and the
+    /// ids the lake holds, when this source's platform ids are counted.
+    pub fn new(
+        files: Vec<DecidedFile>,
+        width: usize,
+        platform: Option<(usize, Arc<HashSet<String>>)>,
+        updates_path: PathBuf,
+    ) -> (Outgoing, Arc<Mutex<Tally>>) {
+        let tally = Arc::new(Mutex::new(Tally::default()));
+        let n = files.len();
+        let out = Outgoing {
+            files: files
+                .into_iter()
+                .enumerate()
+                .collect::<Vec<_>>()
+                .into_iter(),
+            current: None,
+            width,
+            platform,
+            updates_path,
+            updates: None,
+            unknown_platform: vec![0; n],
+            tally: tally.clone(),
+        };
+        (out, tally)
+    }
+
+    fn open_next(&mut self) -> Result<bool, IngestError> {
+        let Some((index, file)) = self.files.next() else {
+            return Ok(false);
+        };
+        let projection: Vec<usize> = (0..self.width).collect();
+        let batches = Box::new(open_batches(&file.path, Some(&projection))?);
+        let all_new = file.decisions.iter().all(|d| *d == Decision::Insert);
+        self.current = Some(Current {
+            index,
+            file,
+            batches,
+            pos: 0,
+            all_new,
+        });
+        Ok(true)
+    }
+
+    /// The next batch of new rows; `None` once every file is read.
+    fn step(&mut self) -> Result<Option<RecordBatch>, IngestError> {
+        loop {
+            if self.current.is_none() && !self.open_next()? {
+                self.finish()?;
+                return Ok(None);
+            }
+            let cur = self.current.as_mut().expect("opened");
+            let Some(batch) = cur.batches.next() else {
+                self.current = None;
+                continue;
+            };
+            let path = &cur.file.path;
+            let batch =
+                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
+            let rows = cur.pos..cur.pos + batch.num_rows();
+            cur.pos = rows.end;
+            if let Some((pi, known)) = &self.platform {
+                let p = strings(batch.column(*pi))?;
+                self.unknown_platform[cur.index] += (0..p.len())
+                    .filter(|&i| p.is_valid(i) && !known.contains(p.value(i)))
+                    .count() as u64;
+            }
+            if cur.all_new {
+                return Ok(Some(batch));
+            }
+            let decided = &cur.file.decisions[rows];
+            let mask = |want: Decision| -> BooleanArray {
+                decided.iter().map(|d| Some(*d == want)).collect()
+            };
+            let upd = mask(Decision::Update);
+            if upd.true_count() > 0 {
+                let part = filter(&batch, &upd)?;
+                if self.updates.is_none() {
+                    let p = &self.updates_path;
+                    let f = File::create(p).map_err(|e| IngestError::io(p, e))?;
+                    let w = ArrowWriter::try_new(f, part.schema(), Some(scratch_props()))
+                        .map_err(|e| IngestError::Staging(e.to_string()))?;
+                    self.updates = Some(w);
+                }
+                self.updates
+                    .as_mut()
+                    .expect("opened")
+                    .write(&part)
+                    .map_err(|e| IngestError::Staging(e.to_string()))?;
+            }
+            let ins = mask(Decision::Insert);
+            if ins.true_count() > 0 {
+                return Ok(Some(filter(&batch, &ins)?));
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), IngestError> {
+        let updates = match self.updates.take() {
+            Some(w) => {
+                w.close().map_err(|e| {
+                    IngestError::Staging(format!("{}: {e}", self.updates_path.display()))
+                })?;
+                Some(self.updates_path.clone())
+            }
+            None => None,
+        };
+        let mut t = self.tally.lock().expect("tally");
+        t.updates = updates;
+        t.unknown_platform = std::mem::take(&mut self.unknown_platform);
+        Ok(())
+    }
+}
+
+fn filter(batch: &RecordBatch, mask: &BooleanArray) -> Result<RecordBatch, IngestError> {
+    filter_record_batch(batch, mask).map_err(|e| IngestError::Staging(e.to_string()))
+}
+
+impl Iterator for Outgoing {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.step() {
+            Ok(b) => b.map(Ok),
+            Err(e) => {
+                let why = e.to_string();
+                if let Ok(mut t) = self.tally.lock() {
+                    t.failed = Some(why.clone());
+                }
+                // Stop after an error: the append fails with it.
+                self.files = Vec::new().into_iter();
+                self.current = None;
+                self.updates = None;
+                Some(Err(ArrowError::ExternalError(Box::new(e))))
+            }
+        }
+    }
+}
+
+/// Drains `out` without appending (a source with no new rows still writes
+/// its updates and counts its platform ids).
+pub fn drain(out: Outgoing) -> Result<(), IngestError> {
+    for b in out {
+        b.map_err(|e| IngestError::Staging(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The path of a source's updates file in the run's staging folder.
+pub fn updates_path(dir: &Path, source: &str) -> PathBuf {
+    dir.join(format!("{source}-updates.parquet"))
+}
