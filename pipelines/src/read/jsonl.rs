@@ -2,10 +2,14 @@
 //! numbers. The header is the union of keys over the file (a first streaming
 //! pass), so an optional column first seen late in the file is still read.
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Lines};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{FileInfo, RawRecord, ReadError, RecordReader};
@@ -14,28 +18,47 @@ use super::{FileInfo, RawRecord, ReadError, RecordReader};
 /// keys would make every row that wide.
 const MAX_KEYS: usize = 1024;
 
+fn open_lines(path: &Path) -> Result<BufReader<File>, ReadError> {
+    let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
+    Ok(BufReader::with_capacity(1 << 16, f))
+}
+
+/// The next line into `buf` (without its line break); `false` at the end.
+fn read_line(r: &mut BufReader<File>, buf: &mut String) -> std::io::Result<bool> {
+    buf.clear();
+    if r.read_line(buf)? == 0 {
+        return Ok(false);
+    }
+    if buf.ends_with('\n') {
+        buf.pop();
+        if buf.ends_with('\r') {
+            buf.pop();
+        }
+    }
+    Ok(true)
+}
+
 pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
-    let open = || -> Result<Lines<BufReader<File>>, ReadError> {
-        let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
-        Ok(BufReader::with_capacity(1 << 16, f).lines())
-    };
     let mut headers: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut objects = 0u64;
-    for line in open()? {
-        let line = line.map_err(|e| ReadError::new(format!("cannot read: {e}")))?;
-        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&line) {
+    let mut lines = open_lines(path)?;
+    let mut line = String::new();
+    while read_line(&mut lines, &mut line)
+        .map_err(|e| ReadError::new(format!("cannot read: {e}")))?
+    {
+        let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
+        let keys = KeysOf {
+            seen: &mut seen,
+            headers: &mut headers,
+        };
+        if keys.deserialize(&mut de).and_then(|_| de.end()).is_ok() {
             objects += 1;
-            for k in map.keys() {
-                if seen.insert(k.clone()) {
-                    headers.push(k.clone());
-                }
-            }
-            if headers.len() > MAX_KEYS {
-                return Err(ReadError::new(format!(
-                    "more than {MAX_KEYS} distinct keys: not an extract of sources.md"
-                )));
-            }
+        }
+        if headers.len() > MAX_KEYS {
+            return Err(ReadError::new(format!(
+                "more than {MAX_KEYS} distinct keys: not an extract of sources.md"
+            )));
         }
     }
     if objects == 0 {
@@ -54,7 +77,8 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
     };
     Ok((
         Box::new(JsonRecords {
-            lines: open()?,
+            lines: open_lines(path)?,
+            buf: String::new(),
             headers,
             index,
             line: 0,
@@ -63,20 +87,172 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
     ))
 }
 
+/// An object key, borrowed from the line unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The first pass: an object's keys (values skipped), new ones appended to
+/// the header in the order they first appear.
+struct KeysOf<'s> {
+    seen: &'s mut HashSet<String>,
+    headers: &'s mut Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeysOf<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeysOf<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Keys are added only once the whole object has parsed.
+        let mut new: Vec<String> = Vec::new();
+        while let Some(Key(k)) = map.next_key::<Key>()? {
+            map.next_value::<IgnoredAny>()?;
+            if !self.seen.contains(k.as_ref()) && !new.iter().any(|n| n == k.as_ref()) {
+                new.push(k.into_owned());
+            }
+        }
+        for k in new {
+            self.seen.insert(k.clone());
+            self.headers.push(k);
+        }
+        Ok(())
+    }
+}
+
+/// A value as text: strings as they are, `null` empty, numbers and booleans
+/// as JSON writes them, arrays and objects as their JSON.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+fn owned<'a>(s: String) -> Text<'a> {
+    Text(Cow::Owned(s))
+}
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+        Ok(owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+        Ok(owned(v))
+    }
+    fn visit_unit<E>(self) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed("")))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(if v { "true" } else { "false" })))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Text<'de>, E> {
+        Ok(owned(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Text<'de>, E> {
+        Ok(owned(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Text<'de>, E> {
+        // As serde_json writes a number (JSON has no NaN or infinity).
+        let n = serde_json::Number::from_f64(v).map(|n| n.to_string());
+        Ok(owned(n.unwrap_or_default()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(owned(Value::Array(items).to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            m.insert(k, v);
+        }
+        Ok(owned(Value::Object(m).to_string()))
+    }
+}
+
+/// The second pass: one object's values put in their header's place.
+struct Row<'i, 'a> {
+    index: &'i HashMap<String, usize>,
+    fields: &'i mut Vec<Cow<'a, str>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Row<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Row<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(k)) = map.next_key::<Key>()? {
+            match self.index.get(k.as_ref()) {
+                // A key given twice: the last value holds, as in a JSON map.
+                Some(&i) => self.fields[i] = map.next_value::<Text>()?.0,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 struct JsonRecords {
-    lines: Lines<BufReader<File>>,
+    lines: BufReader<File>,
+    buf: String,
     headers: Vec<String>,
-    index: std::collections::HashMap<String, usize>,
+    index: HashMap<String, usize>,
     line: u64,
 }
 
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
+/// Why a line is not a row: not JSON, or JSON but not an object.
+fn malformed(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Data => "the line is not a JSON object".to_string(),
+        _ => format!("the line is not valid JSON: {e}"),
     }
 }
 
@@ -88,37 +264,76 @@ impl RecordReader for JsonRecords {
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(line) = self.lines.next() else { break };
-            let line = line
+            let more = read_line(&mut self.lines, &mut self.buf)
                 .map_err(|e| ReadError::new(format!("cannot read line {}: {e}", self.line + 1)))?;
+            if !more {
+                break;
+            }
             self.line += 1;
+            let line = self.buf.as_str();
             if line.trim().is_empty() {
                 continue;
             }
-            let mut fields = vec![String::new(); self.headers.len()];
-            let malformed = match serde_json::from_str::<Value>(line.trim_start_matches('\u{feff}'))
-            {
-                Ok(Value::Object(map)) => {
-                    for (k, v) in &map {
-                        if let Some(&i) = self.index.get(k) {
-                            fields[i] = text_of(v);
-                        }
-                    }
-                    None
-                }
-                Ok(_) => Some("the line is not a JSON object".to_string()),
-                Err(e) => Some(format!("the line is not valid JSON: {e}")),
+            let mut fields: Vec<Cow<str>> = vec![Cow::Borrowed(""); self.headers.len()];
+            let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
+            let row = Row {
+                index: &self.index,
+                fields: &mut fields,
             };
-            if malformed.is_some() {
+            let parsed = row.deserialize(&mut de).and_then(|_| de.end());
+            out.push(match parsed {
+                Ok(()) => RawRecord {
+                    row: self.line,
+                    fields: fields.iter().collect(),
+                    malformed: None,
+                },
                 // Keep the text so that the quarantine shows what arrived.
-                fields = vec![line.clone()];
-            }
-            out.push(RawRecord {
-                row: self.line,
-                fields: fields.into_iter().collect(),
-                malformed,
+                Err(e) => RawRecord {
+                    row: self.line,
+                    fields: std::iter::once(line).collect(),
+                    malformed: Some(malformed(&e)),
+                },
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<String>, Vec<RawRecord>) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.jsonl");
+        std::fs::write(&p, text).unwrap();
+        let (mut r, _) = open(&p).unwrap();
+        let headers = r.headers().to_vec();
+        let rows = r.next_batch(100).unwrap();
+        (headers, rows)
+    }
+
+    #[test]
+    fn values_land_in_their_header_place_as_text() {
+        let text = "\u{feff}{\"b\":\"x\\u00e9\",\"a\":1.50}\n\
+                    \n\
+                    {\"c\":[1,{\"z\":null}],\"a\":true,\"a\":null,\"d\":-7}\r\n\
+                    [1,2]\n\
+                    {\"a\":\n";
+        let (headers, rows) = read(text);
+        assert_eq!(headers, ["b", "a", "c", "d"]);
+        let f: Vec<Vec<String>> = rows.iter().map(|r| r.fields.to_vec()).collect();
+        assert_eq!(f[0], ["xé", "1.5", "", ""]);
+        // The last of a repeated key holds; nested values are their JSON.
+        assert_eq!(f[1], ["", "", "[1,{\"z\":null}]", "-7"]);
+        assert_eq!(rows[1].row, 3, "the blank line is counted");
+        assert_eq!(
+            rows[2].malformed.as_deref(),
+            Some("the line is not a JSON object")
+        );
+        assert_eq!(f[2], ["[1,2]"]);
+        let m = rows[3].malformed.as_deref().unwrap();
+        assert!(m.starts_with("the line is not valid JSON: EOF"), "{m}");
+        assert_eq!(rows.len(), 4);
     }
 }
