@@ -57,8 +57,7 @@ pub async fn ingest(
     }
     let run = Run::start(lake)?;
     let bar = progress_bar(opts, by_source.values().map(Vec::len).sum());
-    let mut staged = run.stage_all(&by_source, &bar)?;
-    let mut changed = run.commit_sources(&mut staged, &bar).await?;
+    let (staged, mut changed) = run.stage_and_commit(by_source, &bar).await?;
     bar.finish_and_clear();
     let reports: Vec<FileReport> = SOURCES
         .iter()
@@ -109,6 +108,65 @@ fn progress_bar(opts: &IngestOptions, files: usize) -> ProgressBar {
     bar
 }
 
+/// Staging's share of a run, owned so that it runs on a thread of its own.
+struct Stager {
+    run: String,
+    dir: PathBuf,
+    secret: Vec<u8>,
+    load_time: NaiveDateTime,
+    bar: ProgressBar,
+}
+
+impl Stager {
+    /// Stages every file, sending each source's files once all are staged;
+    /// stops when the receiver is gone (a commit failed).
+    fn stage_all(
+        &self,
+        by_source: &BTreeMap<&'static str, Vec<PathBuf>>,
+        tx: tokio::sync::mpsc::Sender<(&'static Source, Vec<Staged>)>,
+    ) {
+        let rows_done = AtomicU64::new(0);
+        let mut seq = 0usize;
+        for src in SOURCES {
+            let Some(files) = by_source.get(src.name) else {
+                continue;
+            };
+            let mut list = Vec::with_capacity(files.len());
+            for path in files {
+                if tx.is_closed() {
+                    return;
+                }
+                seq += 1;
+                let progress = |n: u64| {
+                    let t = rows_done.fetch_add(n, Ordering::Relaxed) + n;
+                    self.bar
+                        .set_message(format!("{} · {t} rows read", src.name));
+                };
+                let cx = StageCtx {
+                    run: &self.run,
+                    dir: &self.dir,
+                    secret: &self.secret,
+                    load_time: self.load_time,
+                    progress: &progress,
+                };
+                let started = std::time::Instant::now();
+                let s = stage_file(src, path, seq, &cx);
+                tracing::debug!(
+                    "{}: {} rows staged in {:.2} s",
+                    path.display(),
+                    s.report.read,
+                    started.elapsed().as_secs_f64()
+                );
+                self.bar.inc(1);
+                list.push(s);
+            }
+            if tx.blocking_send((src, list)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
 /// What every step of one run shares.
 struct Run<'a> {
     lake: &'a Lake,
@@ -140,72 +198,61 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// Stages every file, registers first (file order within a source).
-    fn stage_all(
+    /// Stages every file on a thread of its own, registers first (file
+    /// order within a source), and commits each source as soon as its files
+    /// are staged, so that one source's commit (one thread, mostly) runs
+    /// beside the next one's staging.
+    async fn stage_and_commit(
         &self,
-        by_source: &BTreeMap<&'static str, Vec<PathBuf>>,
+        by_source: BTreeMap<&'static str, Vec<PathBuf>>,
         bar: &ProgressBar,
-    ) -> Result<StagedBySource, IngestError> {
-        let rows_done = AtomicU64::new(0);
-        let mut staged: StagedBySource = BTreeMap::new();
-        let mut seq = 0usize;
-        for src in SOURCES {
-            let Some(files) = by_source.get(src.name) else {
-                continue;
-            };
-            for path in files {
-                seq += 1;
-                let progress = |n: u64| {
-                    let t = rows_done.fetch_add(n, Ordering::Relaxed) + n;
-                    bar.set_message(format!("{} · {t} rows read", src.name));
-                };
-                let cx = StageCtx {
-                    run: &self.name,
-                    dir: &self.dir,
-                    secret: &self.secret,
-                    load_time: self.started,
-                    progress: &progress,
-                };
-                let started = std::time::Instant::now();
-                let s = tokio::task::block_in_place(|| stage_file(src, path, seq, &cx));
-                tracing::debug!(
-                    "{}: {} rows staged in {:.2} s",
-                    path.display(),
-                    s.report.read,
-                    started.elapsed().as_secs_f64()
-                );
-                bar.inc(1);
-                staged.entry(src.name).or_default().push(s);
-            }
-        }
-        Ok(staged)
-    }
-
-    /// Decides and commits each source's rows, registers first (events are
-    /// checked against the platforms as this run leaves them).
-    async fn commit_sources(
-        &self,
-        staged: &mut StagedBySource,
-        bar: &ProgressBar,
-    ) -> Result<Changed, IngestError> {
+    ) -> Result<(StagedBySource, Changed), IngestError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let stager = Stager {
+            run: self.name.clone(),
+            dir: self.dir.clone(),
+            secret: self.secret.clone(),
+            load_time: self.started,
+            bar: bar.clone(),
+        };
+        let staging = tokio::task::spawn_blocking(move || stager.stage_all(&by_source, tx));
+        let mut staged = StagedBySource::new();
         let mut changed = Changed::new();
         let mut known_platforms: Option<Arc<HashSet<String>>> = None;
-        for src in SOURCES {
-            let Some(list) = staged.get_mut(src.name) else {
-                continue;
-            };
+        let mut failed = None;
+        while let Some((src, mut list)) = rx.recv().await {
             if src.is_event() && known_platforms.is_none() {
-                known_platforms = Some(Arc::new(platform_ids(self.lake, &changed).await?));
+                match platform_ids(self.lake, &changed).await {
+                    Ok(ids) => known_platforms = Some(Arc::new(ids)),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
             }
             bar.set_message(format!("committing {}", src.name));
             let platforms = known_platforms.as_ref().filter(|_| src.is_event());
-            if let Some(v) =
-                commit::commit_source(self.lake, src, list, platforms, &self.dir).await?
-            {
-                changed.insert(src.name.to_string(), entry(v, TableKind::Source));
+            match commit::commit_source(self.lake, src, &mut list, platforms, &self.dir).await {
+                Ok(Some(v)) => {
+                    changed.insert(src.name.to_string(), entry(v, TableKind::Source));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
+            staged.insert(src.name, list);
         }
-        Ok(changed)
+        // On a failure the stager stops after the file it is on.
+        drop(rx);
+        staging
+            .await
+            .map_err(|e| IngestError::Staging(format!("the staging thread failed: {e}")))?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok((staged, changed)),
+        }
     }
 
     /// Commits the run's own tables: new refusals, load_runs, load_issues.
