@@ -12,6 +12,7 @@ use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::error::ArrowError;
 use parquet::arrow::ArrowWriter;
+use wangjian_lake::BatchSource;
 
 use super::commit::{open_batches, strings};
 use super::stage::scratch_props;
@@ -49,12 +50,10 @@ pub struct Outgoing {
     tally: Arc<Mutex<Tally>>,
 }
 
-type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
-
 struct Current {
     index: usize,
     file: DecidedFile,
-    batches: Batches,
+    batches: BatchSource,
     pos: usize,
     all_new: bool,
 }
