@@ -85,11 +85,46 @@ pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
     ))
 }
 
-/// The staging schema: the lake columns plus `_seq`, the file's place in the run.
+/// The lineage columns that hold one value for a whole staged file (the run
+/// and the file): they are not staged but added to each batch on its way to
+/// the lake ([`with_file_lineage`]).
+pub const FILE_LINEAGE: [&str; 2] = ["_run", "_file"];
+
+/// The staging schema: the lake columns but [`FILE_LINEAGE`], plus `_seq`,
+/// the file's place in the run.
 pub fn staging_columns(src: &Source) -> Vec<(&'static str, OutType)> {
     let mut cols = lake_columns(src);
+    cols.retain(|(n, _)| !FILE_LINEAGE.contains(n));
     cols.push(("_seq", OutType::I64));
     cols
+}
+
+/// A staged batch (the staging columns but `_seq`, in order) as the lake's
+/// batch: the run's and the file's values put in their places.
+pub fn with_file_lineage(
+    lake: &SchemaRef,
+    staged: &arrow::array::RecordBatch,
+    run: &str,
+    file: &str,
+) -> Result<arrow::array::RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{ArrayRef, StringArray};
+    let n = staged.num_rows();
+    let mut from = staged.columns().iter();
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(lake.fields().len());
+    for f in lake.fields() {
+        let c: ArrayRef = match f.name().as_str() {
+            "_run" => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(run, n))),
+            "_file" => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(file, n))),
+            _ => from.next().cloned().ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!(
+                    "staged batch lacks column {}",
+                    f.name()
+                ))
+            })?,
+        };
+        cols.push(c);
+    }
+    arrow::array::RecordBatch::try_new(lake.clone(), cols)
 }
 
 /// A column of a table that ingest writes for itself: name, type, meaning.
@@ -226,4 +261,42 @@ pub fn lake_tables() -> Vec<(&'static str, SchemaRef)> {
         out.push((name, schema_of(&reference_columns(header))));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
+    use arrow::datatypes::Int64Type;
+
+    #[test]
+    fn file_lineage_goes_in_its_places() {
+        let lake = schema_of(&[
+            ("record_id", OutType::Str),
+            ("_run", OutType::Str),
+            ("_file", OutType::Str),
+            ("_row", OutType::I64),
+        ]);
+        let staged_schema = schema_of(&[("record_id", OutType::Str), ("_row", OutType::I64)]);
+        let staged = RecordBatch::try_new(
+            staged_schema,
+            vec![
+                Arc::new(StringArray::from(vec![Some("A1"), None])),
+                Arc::new(Int64Array::from(vec![2, 3])),
+            ],
+        )
+        .unwrap();
+        let out = with_file_lineage(&lake, &staged, "run-1", "x/a.csv").unwrap();
+        assert_eq!(out.schema(), lake);
+        let s = |i: usize| out.column(i).as_string::<i32>().clone();
+        assert_eq!(s(0).value(0), "A1");
+        assert!(s(0).is_null(1));
+        assert_eq!(s(1).iter().collect::<Vec<_>>(), [Some("run-1"); 2]);
+        assert_eq!(s(2).iter().collect::<Vec<_>>(), [Some("x/a.csv"); 2]);
+        let rows = out.column(3).as_primitive::<Int64Type>();
+        assert_eq!(rows.values().to_vec(), [2, 3]);
+        // A staged batch short of a column is an error, not a shifted table.
+        let short = staged.project(&[0]).unwrap();
+        assert!(with_file_lineage(&lake, &short, "r", "f").is_err());
+    }
 }

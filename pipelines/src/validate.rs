@@ -83,12 +83,11 @@ fn reject(reason: Reason, text: String) -> Rejection {
     Rejection { reason, text }
 }
 
-/// A valid row: its business values (in `business_columns` order), its key,
-/// its version time and content hash.
+/// A valid row: its business values (in `business_columns` order), its
+/// version time and content hash.
 #[derive(Debug, Clone)]
 pub struct ValidRow {
     pub values: Vec<V>,
-    pub key: String,
     pub version: NaiveDateTime,
     pub hash: u64,
 }
@@ -114,7 +113,6 @@ pub struct Validator<'a> {
 
 /// The business-column places of the columns that `row` sets or reads.
 struct Places {
-    key: usize,
     updated_at: usize,
     consumer_key: Option<usize>,
     event: Option<usize>,
@@ -249,7 +247,6 @@ impl<'a> Validator<'a> {
             .collect();
         let get = |n: &str| out_index.get(n).copied();
         let at = Places {
-            key: out_index[src.key],
             updated_at: out_index["updated_at"],
             consumer_key: get("consumer_key"),
             event: src.event_time.and_then(get),
@@ -379,7 +376,6 @@ impl<'a> Validator<'a> {
                 t
             }
         };
-        let key = values[at.key].as_str().unwrap_or_default().to_string();
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for (i, v) in values.iter().enumerate() {
             if i != ui {
@@ -391,7 +387,6 @@ impl<'a> Validator<'a> {
         }
         Ok(ValidRow {
             values,
-            key,
             version,
             hash: h.digest(),
         })

@@ -98,6 +98,7 @@ fn decided_files(
             places.push(i);
             files.push(DecidedFile {
                 path: path.clone(),
+                file: staged[i].report.file.clone(),
                 decisions,
             });
         }
@@ -126,21 +127,22 @@ async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, In
 }
 
 /// Commits one source. Returns the table's new version when anything was written.
+/// `run` is the run's name (each new row's `_run`).
 pub async fn commit_source(
     lake: &Lake,
-    src: &'static Source,
+    (src, run): (&'static Source, &str),
     staged: &mut [Staged],
     known_platforms: Option<&Arc<HashSet<String>>>,
     dir: &Path,
 ) -> Result<Option<u64>, IngestError> {
-    commit_inner(lake, src, staged, known_platforms, dir)
+    commit_inner(lake, (src, run), staged, known_platforms, dir)
         .await
         .map_err(|e| e.in_table(src.name))
 }
 
 async fn commit_inner(
     lake: &Lake,
-    src: &'static Source,
+    (src, run): (&'static Source, &str),
     staged: &mut [Staged],
     known_platforms: Option<&Arc<HashSet<String>>>,
     dir: &Path,
@@ -158,16 +160,17 @@ async fn commit_inner(
     let lake_cols = lake_columns(src);
     let pi = lake_cols.iter().position(|(n, _)| *n == "platform_id");
     let platform = pi.zip(known_platforms.cloned());
+    let schema = schema_of(&lake_cols);
     let (out, tally) = Outgoing::new(
         files,
-        lake_cols.len(),
+        (schema.clone(), run),
+        staging_columns(src).len() - 1,
         platform,
         updates_path(dir, src.name),
     );
     let partition = src.is_event().then_some("quarter");
     let mut version = None;
     if any_new {
-        let schema = schema_of(&lake_cols);
         let v = lake
             .append_batches(src.name, schema, Box::new(out), partition, writer_props())
             .await;

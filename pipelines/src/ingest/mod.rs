@@ -232,7 +232,15 @@ impl<'a> Run<'a> {
             }
             bar.set_message(format!("committing {}", src.name));
             let platforms = known_platforms.as_ref().filter(|_| src.is_event());
-            match commit::commit_source(self.lake, src, &mut list, platforms, &self.dir).await {
+            match commit::commit_source(
+                self.lake,
+                (src, &self.name),
+                &mut list,
+                platforms,
+                &self.dir,
+            )
+            .await
+            {
                 Ok(Some(v)) => {
                     changed.insert(src.name.to_string(), entry(v, TableKind::Source));
                 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use parquet::arrow::ArrowWriter;
 use wangjian_lake::BatchSource;
@@ -17,11 +18,14 @@ use wangjian_lake::BatchSource;
 use super::commit::{open_batches, strings};
 use super::stage::scratch_props;
 use super::versions::Decision;
+use crate::schema::with_file_lineage;
 use crate::IngestError;
 
-/// One staged file and the decision for each of its rows.
+/// One staged file, the file it was read from (its rows' `_file`) and the
+/// decision for each of its rows.
 pub struct DecidedFile {
     pub path: PathBuf,
+    pub file: String,
     pub decisions: Vec<Decision>,
 }
 
@@ -37,11 +41,15 @@ pub struct Tally {
     pub failed: Option<String>,
 }
 
-/// Reads the decided files in order and yields their new rows (the lake's
-/// columns, the first `width` of the staging schema).
+/// Reads the decided files in order and yields their new rows in the
+/// lake's columns: the staged columns but `_seq`, with the run's and the
+/// file's lineage values put in their places.
 pub struct Outgoing {
     files: std::vec::IntoIter<(usize, DecidedFile)>,
     current: Option<Current>,
+    lake: SchemaRef,
+    run: String,
+    /// The staged columns read: all but the last (`_seq`).
     width: usize,
     platform: Option<(usize, Arc<HashSet<String>>)>,
     updates_path: PathBuf,
@@ -59,10 +67,13 @@ struct Current {
 }
 
 impl Outgoing {
-    /// `platform`: the place of `platform_id` in the lake's columns and the
-    /// ids the lake holds, when this source's platform ids are counted.
+    /// `lake`: the table's schema; `width`: the staged columns before
+    /// `_seq`; `platform`: the place of `platform_id` in the lake's columns
+    /// and the ids the lake holds, when this source's platform ids are
+    /// counted.
     pub fn new(
         files: Vec<DecidedFile>,
+        (lake, run): (SchemaRef, &str),
         width: usize,
         platform: Option<(usize, Arc<HashSet<String>>)>,
         updates_path: PathBuf,
@@ -76,6 +87,8 @@ impl Outgoing {
                 .collect::<Vec<_>>()
                 .into_iter(),
             current: None,
+            lake,
+            run: run.to_string(),
             width,
             platform,
             updates_path,
@@ -116,8 +129,9 @@ impl Outgoing {
                 continue;
             };
             let path = &cur.file.path;
-            let batch =
-                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
+            let batch = batch
+                .and_then(|b| with_file_lineage(&self.lake, &b, &self.run, &cur.file.file))
+                .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
             let rows = cur.pos..cur.pos + batch.num_rows();
             cur.pos = rows.end;
             if let Some((pi, known)) = &self.platform {

@@ -3,6 +3,7 @@
 //! here touches the published lake; a file that fails half-way leaves nothing.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
@@ -179,6 +180,7 @@ fn stage_inner(
                     headers,
                     run_v,
                     file_v,
+                    lineage: [V::Null, V::Null, V::Null],
                 };
                 loop {
                     let msg = match rx.lock() {
@@ -270,6 +272,8 @@ struct Worker<'a> {
     headers: &'a [String],
     run_v: V,
     file_v: V,
+    /// The lineage values of the row at hand: `_row`, `_hash`, `_seq`.
+    lineage: [V; 3],
 }
 
 impl Worker<'_> {
@@ -283,13 +287,19 @@ impl Worker<'_> {
         for rec in batch {
             match self.validator.row(rec) {
                 Ok(valid) => {
-                    let lineage = [
-                        V::I(rec.row as i64),
-                        V::S(format!("{:016x}", valid.hash)),
-                        V::I(self.seq as i64),
-                    ];
-                    let row = valid.values.iter().chain([&self.run_v, &self.file_v]);
-                    self.rows.push_iter(row.chain(&lineage));
+                    // `_run` and `_file` are the same for the whole file:
+                    // added on the way to the lake, not staged per row. The
+                    // hash's hex text goes into one reused string (one
+                    // allocation a row fewer).
+                    let mut hex = match std::mem::replace(&mut self.lineage[1], V::Null) {
+                        V::S(s) => s,
+                        _ => String::with_capacity(16),
+                    };
+                    hex.clear();
+                    let _ = write!(hex, "{:016x}", valid.hash);
+                    self.lineage = [V::I(rec.row as i64), V::S(hex), V::I(self.seq as i64)];
+                    let lineage = &self.lineage;
+                    self.rows.push_iter(valid.values.iter().chain(lineage));
                 }
                 Err(rej) => {
                     out.quarantined += 1;
