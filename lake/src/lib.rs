@@ -96,8 +96,18 @@ impl Lake {
     }
 
     /// Scratch space for one run (inside the lake, so renames stay on one
-    /// file system; never read by anything but the run that made it).
+    /// file system; never read by anything but the run that made it). A run
+    /// writes there only files ending in [`STAGING_EXTENSIONS`], which are
+    /// what clearing an earlier run's staging removes.
     pub fn staging_dir(&self, run: &str) -> PathBuf {
         self.root.join("_staging").join(run)
     }
 }
+
+/// The ending of a run's staged rows (Arrow IPC files).
+pub const STAGED_ROWS_EXTENSION: &str = "arrow";
+/// The ending of the version pass's bucket files.
+pub const SPILL_EXTENSION: &str = "bin";
+/// The endings of the files a run writes in its staging folder: staged rows,
+/// Parquet files on their way to a table, and bucket files.
+pub const STAGING_EXTENSIONS: [&str; 3] = [STAGED_ROWS_EXTENSION, "parquet", SPILL_EXTENSION];

@@ -109,7 +109,7 @@ impl Lake {
     }
 
     /// Removes the staging folders of earlier runs (named like runs, holding
-    /// the Parquet files a run stages).
+    /// the files a run stages: [`crate::STAGING_EXTENSIONS`]).
     fn clear_staging(&self) -> Result<Vec<String>, LakeError> {
         let staging = self.root.join("_staging");
         let Ok(entries) = std::fs::read_dir(&staging) else {
@@ -127,7 +127,10 @@ impl Lake {
             owner::remove_owned(
                 &path,
                 &path,
-                &|rel| rel.extension().is_some_and(|x| x == "parquet"),
+                &|rel| {
+                    rel.extension()
+                        .is_some_and(|x| crate::STAGING_EXTENSIONS.iter().any(|e| x == *e))
+                },
                 &mut kept,
             )?;
             for k in kept {
@@ -172,5 +175,35 @@ mod tests {
         assert!(super::is_run_name(&n), "{n}");
         assert!(!super::is_run_name("mydocs"));
         assert!(!super::is_run_name("20250101T000000.000Z-"));
+    }
+
+    /// A killed run's staging folder: every kind of file a run writes there
+    /// goes, a file someone else put there stays (and so does its folder).
+    #[test]
+    fn an_unfinished_runs_staging_is_cleared_of_what_runs_write() {
+        let t = tempfile::tempdir().unwrap();
+        let lake = crate::Lake::open(t.path().join("lake")).unwrap();
+        let killed = lake.staging_dir(&crate::Lake::run_name());
+        std::fs::create_dir_all(&killed).unwrap();
+        let ours: Vec<String> = crate::STAGING_EXTENSIONS
+            .iter()
+            .map(|x| format!("complaints-00001.{x}"))
+            .collect();
+        for f in &ours {
+            std::fs::write(killed.join(f), "x").unwrap();
+        }
+        let done = lake.clear_staging().unwrap();
+        assert!(!killed.exists(), "{done:?}");
+
+        std::fs::create_dir_all(&killed).unwrap();
+        std::fs::write(killed.join(&ours[0]), "x").unwrap();
+        std::fs::write(killed.join("notes.txt"), "mine").unwrap();
+        let done = lake.clear_staging().unwrap();
+        assert!(!killed.join(&ours[0]).exists());
+        assert_eq!(
+            std::fs::read_to_string(killed.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert!(done.iter().any(|d| d.contains("notes.txt")), "{done:?}");
     }
 }

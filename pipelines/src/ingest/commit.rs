@@ -13,15 +13,12 @@
 //! keys go through a Delta MERGE.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ProjectionMask;
 use wangjian_lake::Lake;
 
 use super::outgoing::{drain, updates_path, DecidedFile, Outgoing};
@@ -38,25 +35,6 @@ pub(super) fn staging_index(src: &Source, name: &str) -> usize {
         .iter()
         .position(|(n, _)| *n == name)
         .expect("known column")
-}
-
-pub(super) fn open_batches(
-    path: &Path,
-    projection: Option<&[usize]>,
-) -> Result<impl Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>, IngestError> {
-    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let b = ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
-    let b = match projection {
-        Some(p) => {
-            let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
-            b.with_projection(mask)
-        }
-        None => b,
-    };
-    b.with_batch_size(8192)
-        .build()
-        .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))
 }
 
 pub(super) fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {

@@ -7,6 +7,7 @@ mod load_tables;
 mod outgoing;
 mod quarantine;
 mod report;
+mod scratch;
 mod stage;
 mod versions;
 

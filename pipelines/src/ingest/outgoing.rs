@@ -15,7 +15,8 @@ use arrow::error::ArrowError;
 use parquet::arrow::ArrowWriter;
 use wangjian_lake::BatchSource;
 
-use super::commit::{open_batches, strings};
+use super::commit::strings;
+use super::scratch::open_batches;
 use super::stage::scratch_props;
 use super::versions::Decision;
 use crate::schema::with_file_lineage;

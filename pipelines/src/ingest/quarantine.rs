@@ -16,7 +16,8 @@ use parquet::arrow::ArrowWriter;
 use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::Xxh3;
 
-use super::commit::{open_batches, strings};
+use super::commit::strings;
+use super::scratch::open_batches;
 use super::stage::writer_props;
 use crate::schema::{quarantine_columns, schema_of};
 use crate::IngestError;

@@ -1,10 +1,10 @@
 //! Stage one file: read it, validate every row, and write the valid rows and
-//! the quarantined rows to Parquet files in the run's staging folder. Nothing
-//! here touches the published lake; a file that fails half-way leaves nothing.
+//! the quarantined rows to staged files (`scratch`) in the run's staging
+//! folder. Nothing here touches the published lake; a file that fails
+//! half-way leaves nothing.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
@@ -12,11 +12,11 @@ use std::sync::Mutex;
 use arrow::array::RecordBatch;
 
 use chrono::NaiveDateTime;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::report::FileReport;
+use super::scratch::{ScratchWriter, EXTENSION};
 use crate::batch::{RowsBuilder, V};
 use crate::outcome::{Issue, Reason};
 use crate::read::{self, RawRecord, ReadError};
@@ -42,10 +42,10 @@ pub fn writer_props() -> WriterProperties {
         .build()
 }
 
-/// How the run's own scratch files (staged rows, the rows to insert or
-/// update) are written: read once and deleted, so no dictionaries (building
-/// them was a tenth of ingest's time); still compressed, since eight national
-/// quarters in one run stage tens of millions of rows.
+/// How a source's updates file (the changed rows the Delta MERGE reads) is
+/// written: read once and deleted, so no dictionaries (building them was a
+/// tenth of ingest's time); compressed, since a large correction run may
+/// change millions of rows.
 pub fn scratch_props() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -70,10 +70,10 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
         file: file.clone(),
         ..Default::default()
     };
-    let data_path = cx.dir.join(format!("{}-{seq:05}.parquet", src.name));
+    let data_path = cx.dir.join(format!("{}-{seq:05}.{EXTENSION}", src.name));
     let q_path = cx
         .dir
-        .join(format!("{}-{seq:05}.quarantine.parquet", src.name));
+        .join(format!("{}-{seq:05}.quarantine.{EXTENSION}", src.name));
     // A panic here would be a bug, never a property of the input: the file is
     // rejected with the message and the run goes on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -143,8 +143,8 @@ fn stage_inner(
         report.unknown_columns = map.unknown.clone();
     }
     let cols = staging_columns(src);
-    let mut data_w: Option<ArrowWriter<File>> = None;
-    let mut q_w: Option<ArrowWriter<File>> = None;
+    let mut data_w: Option<ScratchWriter> = None;
+    let mut q_w: Option<ScratchWriter> = None;
     let file_v = V::S(report.file.clone());
     let run_v = V::S(cx.run.to_string());
     // One reader thread decodes; `workers` threads validate (rows keep their
@@ -255,8 +255,7 @@ fn stage_inner(
     let has_data = data_w.is_some();
     let has_q = q_w.is_some();
     for w in [data_w, q_w].into_iter().flatten() {
-        w.close()
-            .map_err(|e| format!("cannot write staging data: {e}"))?;
+        w.close()?;
     }
     Ok((has_data, has_q))
 }
@@ -334,20 +333,12 @@ struct Validated {
 }
 
 fn write_batch(
-    writer: &mut Option<ArrowWriter<File>>,
+    writer: &mut Option<ScratchWriter>,
     path: &Path,
     batch: &RecordBatch,
 ) -> Result<(), String> {
     if writer.is_none() {
-        let f = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        *writer = Some(
-            ArrowWriter::try_new(f, batch.schema(), Some(scratch_props()))
-                .map_err(|e| format!("cannot write staging data: {e}"))?,
-        );
+        *writer = Some(ScratchWriter::create(path, batch)?);
     }
-    writer
-        .as_mut()
-        .expect("writer just created")
-        .write(batch)
-        .map_err(|e| format!("cannot write staging data: {e}"))
+    writer.as_mut().expect("writer just created").write(batch)
 }

@@ -20,7 +20,8 @@ use futures::StreamExt;
 use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::commit::{micros, open_batches, staging_index, strings};
+use super::commit::{micros, staging_index, strings};
+use super::scratch::open_batches;
 use super::stage::Staged;
 use crate::IngestError;
 use wangjian_contract::sources::Source;
@@ -115,7 +116,7 @@ impl Spill {
             writers: Vec::with_capacity(buckets),
         };
         for b in 0..buckets {
-            let p = dir.join(format!("{stem}-{b}.bin"));
+            let p = dir.join(format!("{stem}-{b}.{}", wangjian_lake::SPILL_EXTENSION));
             let f = File::create(&p).map_err(|e| IngestError::io(&p, e))?;
             s.writers.push(BufWriter::with_capacity(1 << 16, f));
             s.paths.push(p);

@@ -1,0 +1,127 @@
+//! The run's staged rows on disk: written once by staging, read by the
+//! version pass (a few columns) and once more on the way to the lake, then
+//! deleted with the run's staging folder.
+//!
+//! They are Arrow IPC files: batches as the validators built them, written
+//! and read back without encoding (Parquet's plain encoding, page statistics
+//! and Snappy on the way out, and their decoding twice on the way back, are
+//! what this saves; docs/benchmarks.md has the figures). Not compressed:
+//! they live for one run (docs/ingest.md says what that costs on disk).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use arrow::error::ArrowError;
+use arrow::ipc::reader::FileReader;
+use arrow::ipc::writer::FileWriter;
+
+use crate::IngestError;
+
+/// The file name ending of staged rows (the lake clears files so named
+/// from the staging of a run that did not finish).
+pub use wangjian_lake::STAGED_ROWS_EXTENSION as EXTENSION;
+
+/// Staged rows being written.
+pub struct ScratchWriter {
+    inner: FileWriter<BufWriter<File>>,
+}
+
+impl ScratchWriter {
+    /// Creates `path` for batches of `batch`'s schema.
+    pub fn create(path: &Path, batch: &RecordBatch) -> Result<ScratchWriter, String> {
+        let f = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let inner = FileWriter::try_new_buffered(f, &batch.schema())
+            .map_err(|e| format!("cannot write staging data: {e}"))?;
+        Ok(ScratchWriter { inner })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        self.inner
+            .write(batch)
+            .map_err(|e| format!("cannot write staging data: {e}"))
+    }
+
+    /// Writes the file's footer and flushes it.
+    pub fn close(mut self) -> Result<(), String> {
+        self.inner
+            .finish()
+            .map_err(|e| format!("cannot write staging data: {e}"))?;
+        self.inner
+            .into_inner()
+            .map(drop)
+            .map_err(|e| format!("cannot write staging data: {e}"))
+    }
+}
+
+/// The batches of a staged file, only the columns at `projection` (in that
+/// order) when given.
+pub fn open_batches(
+    path: &Path,
+    projection: Option<&[usize]>,
+) -> Result<impl Iterator<Item = Result<RecordBatch, ArrowError>>, IngestError> {
+    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    FileReader::try_new_buffered(f, projection.map(<[usize]>::to_vec))
+        .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn batches_come_back_as_written_and_projected() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, true),
+            Field::new("t", DataType::Utf8, true),
+        ]));
+        let batch = |k: [&str; 2], n: [Option<i64>; 2], t: [Option<&str>; 2]| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(k.to_vec())),
+                    Arc::new(Int64Array::from(n.to_vec())),
+                    Arc::new(StringArray::from(t.to_vec())),
+                ],
+            )
+            .unwrap()
+        };
+        let a = batch(["a", "b"], [Some(1), None], [Some("甲"), None]);
+        let b = batch(["c", "d"], [Some(3), Some(4)], [None, Some("乙")]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(format!("x.{EXTENSION}"));
+        let mut w = ScratchWriter::create(&p, &a).unwrap();
+        w.write(&a).unwrap();
+        w.write(&b).unwrap();
+        w.close().unwrap();
+
+        let all: Vec<RecordBatch> = open_batches(&p, None)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(all, vec![a.clone(), b.clone()]);
+        let some: Vec<RecordBatch> = open_batches(&p, Some(&[2, 0]))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(some.len(), 2);
+        assert_eq!(some[1].schema().field(0).name(), "t");
+        assert_eq!(some[1].column(0).as_ref(), b.column(2).as_ref());
+        assert_eq!(some[1].column(1).as_ref(), b.column(0).as_ref());
+    }
+
+    #[test]
+    fn a_file_cut_short_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cut.arrow");
+        std::fs::write(&p, b"ARROW1\0\0\x01\x02").unwrap();
+        assert!(open_batches(&p, None).is_err());
+    }
+}
