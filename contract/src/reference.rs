@@ -1,6 +1,7 @@
 //! Reference facts shipped under `data/reference/` (reference.md): divisions,
 //! code lists. Compiled into the binary so lookups need no lake.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -113,13 +114,21 @@ impl Reference {
 
     /// A known region code from a 6-digit code or a province name.
     pub fn region_code(&self, value: &str) -> Option<String> {
+        self.region_code_of(value).map(Cow::into_owned)
+    }
+
+    /// [`Reference::region_code`], borrowed from `value` when it is the code
+    /// itself (ingest reads millions of them).
+    pub fn region_code_of<'v>(&'v self, value: &'v str) -> Option<Cow<'v, str>> {
         if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
             return self
                 .province_prefix
                 .contains_key(&value[..2])
-                .then(|| value.to_string());
+                .then_some(Cow::Borrowed(value));
         }
-        self.province_name.get(value).cloned()
+        self.province_name
+            .get(value)
+            .map(|c| Cow::Borrowed(c.as_str()))
     }
 
     /// The short name of the province of a region code (北京, 内蒙古, …).

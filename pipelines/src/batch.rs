@@ -1,5 +1,6 @@
 //! Building Arrow record batches from validated values.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -11,11 +12,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::schema::{schema_of, OutType};
 
-/// One normalised value.
+/// One normalised value; text is borrowed from the row it was read from
+/// where it needs no change (most values), so a row costs no allocation per
+/// value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum V {
+pub enum V<'a> {
     Null,
-    S(String),
+    S(Cow<'a, str>),
     Ts(NaiveDateTime),
     D(NaiveDate),
     B(bool),
@@ -24,13 +27,27 @@ pub enum V {
     I(i64),
 }
 
-impl V {
+impl V<'_> {
+    /// The value with its text copied, free of the row it was read from.
+    #[cfg(test)]
+    pub fn into_owned(self) -> V<'static> {
+        match self {
+            V::Null => V::Null,
+            V::S(s) => V::S(Cow::Owned(s.into_owned())),
+            V::Ts(t) => V::Ts(t),
+            V::D(d) => V::D(d),
+            V::B(b) => V::B(b),
+            V::M(m) => V::M(m),
+            V::I(i) => V::I(i),
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, V::Null)
     }
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            V::S(s) => Some(s),
+            V::S(s) => Some(s.as_ref()),
             _ => None,
         }
     }
@@ -132,14 +149,14 @@ impl RowsBuilder {
     }
 
     /// Appends one row; `values` holds one value per column, in order.
-    pub fn push(&mut self, values: &[V]) {
+    pub fn push(&mut self, values: &[V<'_>]) {
         debug_assert_eq!(values.len(), self.cols.len());
         self.push_iter(values);
     }
 
     /// Appends one row from values given in column order (so that a row can
     /// be several slices chained without copying them into one).
-    pub fn push_iter<'v>(&mut self, values: impl IntoIterator<Item = &'v V>) {
+    pub fn push_iter<'v, 'a: 'v>(&mut self, values: impl IntoIterator<Item = &'v V<'a>>) {
         for (col, v) in self.cols.iter_mut().zip(values) {
             match (col, v) {
                 (Col::Str(b), V::S(s)) => b.append_value(s),

@@ -86,8 +86,8 @@ fn reject(reason: Reason, text: String) -> Rejection {
 /// A valid row: its business values (in `business_columns` order), its
 /// version time and content hash.
 #[derive(Debug, Clone)]
-pub struct ValidRow {
-    pub values: Vec<V>,
+pub struct ValidRow<'r> {
+    pub values: Vec<V<'r>>,
     pub version: NaiveDateTime,
     pub hash: u64,
 }
@@ -171,7 +171,7 @@ fn unparseable(what: String) -> Bad {
 }
 
 /// The value of a column left empty (or set to missing): its default.
-fn absent(col: &Column) -> V {
+fn absent(col: &Column) -> V<'static> {
     match col.kind {
         Kind::Bool { default: Some(d) } => V::B(d),
         _ => V::Null,
@@ -179,7 +179,7 @@ fn absent(col: &Column) -> V {
 }
 
 /// An empty value: refused for the key and required columns.
-fn missing(col: &Column, is_key: bool) -> Result<V, Rejection> {
+fn missing(col: &Column, is_key: bool) -> Result<V<'static>, Rejection> {
     if is_key {
         return Err(reject(
             Reason::MissingKey,
@@ -196,7 +196,7 @@ fn missing(col: &Column, is_key: bool) -> Result<V, Rejection> {
 }
 
 /// Items separated by `;`, `；` or `、`, stored joined by `;`.
-fn items(s: &str) -> V {
+fn items(s: &str) -> V<'static> {
     let items: Vec<&str> = s
         .split([';', '；', '、'])
         .map(text::trim)
@@ -205,18 +205,18 @@ fn items(s: &str) -> V {
     if items.is_empty() {
         V::Null
     } else {
-        V::S(items.join(";"))
+        V::S(items.join(";").into())
     }
 }
 
 /// A code looked up in a reference list.
-fn listed(code: Option<&str>, what: &str, s: &str) -> Result<V, Bad> {
-    code.map(|c| V::S(c.to_string()))
+fn listed(code: Option<&'static str>, what: &str, s: &str) -> Result<V<'static>, Bad> {
+    code.map(|c| V::S(Cow::Borrowed(c)))
         .ok_or_else(|| unknown(format!("unknown {what} '{s}'")))
 }
 
 /// An amount in yuan: a negative or unreadable amount refuses the row.
-fn money_value(name: &str, s: &str) -> Result<V, Bad> {
+fn money_value(name: &str, s: &str) -> Result<V<'static>, Bad> {
     match money::parse_money_fen(s) {
         Ok(f) => Ok(V::M(f)),
         Err(money::MoneyError::Negative) => Err(Bad::Refuse(reject(
@@ -324,7 +324,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Validates one row.
-    pub fn row(&mut self, rec: &RawRecord) -> Result<ValidRow, Rejection> {
+    pub fn row<'r>(&mut self, rec: &'r RawRecord) -> Result<ValidRow<'r>, Rejection> {
         if let Some(why) = &rec.malformed {
             return Err(reject(Reason::MalformedRow, why.clone()));
         }
@@ -346,7 +346,7 @@ impl<'a> Validator<'a> {
         let at = &self.at;
         if let Some(i) = at.consumer_key {
             values[i] = pii::consumer_key(self.secret, phone.as_deref(), id_number.as_deref())
-                .map(V::S)
+                .map(|k| V::S(k.into()))
                 .unwrap_or(V::Null);
         }
         self.cross_rules(&mut values, &mut issues)?;
@@ -360,10 +360,9 @@ impl<'a> Validator<'a> {
         {
             let prov = values[ri]
                 .as_str()
-                .and_then(|r| self.reference.province_of(r))
-                .map(str::to_string);
-            values[pi] = prov.map(V::S).unwrap_or(V::Null);
-            values[qi] = V::S(wangjian_contract::Quarter::of(ev.date()).label());
+                .and_then(|r| self.reference.province_of(r));
+            values[pi] = prov.map(|p| V::S(Cow::Borrowed(p))).unwrap_or(V::Null);
+            values[qi] = V::S(wangjian_contract::Quarter::of(ev.date()).label().into());
         }
         let ui = at.updated_at;
         let version = match values[ui].as_ts() {
@@ -395,13 +394,13 @@ impl<'a> Validator<'a> {
     /// Reads one value by its column's kind. A bad value in a required
     /// column refuses the row; in an optional one it is set to missing and
     /// counted as a field-level issue.
-    fn value(
+    fn value<'r>(
         &self,
         col: &Column,
-        raw: &str,
+        raw: &'r str,
         is_key: bool,
         issues: &mut Vec<(&'static str, Issue)>,
-    ) -> Result<V, Rejection> {
+    ) -> Result<V<'r>, Rejection> {
         let cleaned = match col.kind {
             Kind::Text | Kind::Personal | Kind::Redacted | Kind::Items => text::clean_text(raw),
             _ => text::clean_code(raw),
@@ -423,13 +422,13 @@ impl<'a> Validator<'a> {
     }
 
     /// A present value, read by the column's kind.
-    fn read(&self, col: &Column, s: Cow<'_, str>, is_key: bool) -> Result<V, Bad> {
+    fn read<'r>(&self, col: &Column, s: Cow<'r, str>, is_key: bool) -> Result<V<'r>, Bad> {
         match col.kind {
-            Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s.into_owned())),
-            Kind::Redacted => Ok(V::S(pii::redact(&s))),
+            Kind::Text | Kind::Code | Kind::Personal => Ok(V::S(s)),
+            Kind::Redacted => Ok(V::S(pii::redact(&s).into())),
             Kind::Items => Ok(items(&s)),
             Kind::Enum(list) => match list.iter().find(|x| **x == s) {
-                Some(x) => Ok(V::S((*x).to_string())),
+                Some(x) => Ok(V::S(Cow::Borrowed(*x))),
                 None => Err(unknown(format!("unknown value '{s}'"))),
             },
             Kind::Category { goods_only } => self.category(&s, goods_only),
@@ -448,15 +447,25 @@ impl<'a> Validator<'a> {
                 .map(V::B)
                 .ok_or_else(|| unparseable(format!("cannot read '{s}' as yes/no"))),
             Kind::Money => money_value(col.name, &s),
-            Kind::Region => self.reference.region_code(&s).map(V::S).ok_or_else(|| {
-                Bad::Field(
-                    Reason::UnknownRegion,
-                    Issue::UnknownRegion,
-                    format!("unknown region '{s}'"),
-                )
-            }),
+            Kind::Region => {
+                // The value itself when it is the code (no copy), else the
+                // code its name stands for.
+                let code = self
+                    .reference
+                    .region_code_of(&s)
+                    .map(|c| (c != s).then(|| c.into_owned()));
+                match code {
+                    Some(None) => Ok(V::S(s)),
+                    Some(Some(c)) => Ok(V::S(c.into())),
+                    None => Err(Bad::Field(
+                        Reason::UnknownRegion,
+                        Issue::UnknownRegion,
+                        format!("unknown region '{s}'"),
+                    )),
+                }
+            }
             Kind::Uscc => match uscc::normalise_uscc(&s) {
-                Some(c) => Ok(V::S(c)),
+                Some(c) => Ok(V::S(c.into())),
                 None if is_key => Err(Bad::Refuse(reject(
                     Reason::InvalidKey,
                     format!("{}: '{s}' is not a valid credit code", col.name),
@@ -471,9 +480,9 @@ impl<'a> Validator<'a> {
     }
 
     /// A 商品服务类别 code or name (goods only for sampling).
-    fn category(&self, s: &str, goods_only: bool) -> Result<V, Bad> {
+    fn category(&self, s: &str, goods_only: bool) -> Result<V<'static>, Bad> {
         match self.reference.categories.code_of(s) {
-            Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(c.to_string())),
+            Some(c) if !goods_only || c.starts_with('G') => Ok(V::S(Cow::Borrowed(c))),
             Some(c) => Err(unknown(format!(
                 "'{s}' ({c}) is a service category; sampling takes goods (G..) only"
             ))),
@@ -484,13 +493,13 @@ impl<'a> Validator<'a> {
     /// Rules across columns, per source.
     fn cross_rules(
         &self,
-        v: &mut [V],
+        v: &mut [V<'_>],
         issues: &mut Vec<(&'static str, Issue)>,
     ) -> Result<(), Rejection> {
         let i = |n: &'static str| self.at.rules[n];
         match self.src.name {
             "complaints" => {
-                let status = v[i("status")].as_str().unwrap_or_default().to_string();
+                let status = v[i("status")].as_str().unwrap_or_default();
                 let closed = v[i("closed_at")].as_ts();
                 let closed_status = status == "已办结" || status == "已终止";
                 if closed_status && closed.is_none() {
@@ -575,19 +584,23 @@ mod tests {
     }
 
     /// Validates one row of `source` given as (column, value) pairs.
-    fn check(source: &str, row: &[(&str, &str)]) -> Result<ValidRow, Rejection> {
+    fn check(source: &str, row: &[(&str, &str)]) -> Result<ValidRow<'static>, Rejection> {
         let src = wangjian_contract::source(source).expect("a source");
         let headers: Vec<String> = row.iter().map(|(c, _)| c.to_string()).collect();
         let map = map_headers(src, &headers).expect("the header maps");
         let mut v = Validator::new(src, map, b"test-key", load_time());
-        v.row(&RawRecord {
+        let rec = RawRecord {
             row: 1,
             fields: row.iter().map(|(_, x)| x.to_string()).collect(),
             malformed: None,
+        };
+        v.row(&rec).map(|r| ValidRow {
+            values: r.values.into_iter().map(V::into_owned).collect(),
+            ..r
         })
     }
 
-    fn reason(r: Result<ValidRow, Rejection>) -> Option<Reason> {
+    fn reason(r: Result<ValidRow<'_>, Rejection>) -> Option<Reason> {
         r.err().map(|e| e.reason)
     }
 
@@ -614,7 +627,10 @@ mod tests {
             .collect()
     }
 
-    fn check_owned(source: &str, row: &[(&'static str, String)]) -> Result<ValidRow, Rejection> {
+    fn check_owned(
+        source: &str,
+        row: &[(&'static str, String)],
+    ) -> Result<ValidRow<'static>, Rejection> {
         let pairs: Vec<(&str, &str)> = row.iter().map(|(c, v)| (*c, v.as_str())).collect();
         check(source, &pairs)
     }
@@ -689,7 +705,7 @@ mod tests {
                 ],
             )
         };
-        let failed_items = |r: &ValidRow| {
+        let failed_items = |r: &ValidRow<'static>| {
             let src = wangjian_contract::source("sampling").expect("sampling");
             let i = business_columns(src)
                 .iter()

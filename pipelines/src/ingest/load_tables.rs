@@ -31,8 +31,8 @@ fn write_one(path: &Path, rows: &mut RowsBuilder) -> Result<PathBuf, IngestError
     Ok(path.to_path_buf())
 }
 
-fn s(x: &str) -> V {
-    V::S(x.to_string())
+fn s(x: &str) -> V<'static> {
+    V::S(x.to_string().into())
 }
 
 /// Writes the `load_runs` and `load_issues` rows of a run to staging files.

@@ -3,6 +3,7 @@
 //! folder. Nothing here touches the published lake; a file that fails
 //! half-way leaves nothing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -145,8 +146,8 @@ fn stage_inner(
     let cols = staging_columns(src);
     let mut data_w: Option<ScratchWriter> = None;
     let mut q_w: Option<ScratchWriter> = None;
-    let file_v = V::S(report.file.clone());
-    let run_v = V::S(cx.run.to_string());
+    let file_v = V::S(report.file.clone().into());
+    let run_v = V::S(cx.run.to_string().into());
     // One reader thread decodes; `workers` threads validate (rows keep their
     // file row numbers, so the order of batches in the staging file does not
     // matter); this thread writes.
@@ -269,10 +270,10 @@ struct Worker<'a> {
     src: &'static Source,
     seq: usize,
     headers: &'a [String],
-    run_v: V,
-    file_v: V,
+    run_v: V<'static>,
+    file_v: V<'static>,
     /// The lineage values of the row at hand: `_row`, `_hash`, `_seq`.
-    lineage: [V; 3],
+    lineage: [V<'static>; 3],
 }
 
 impl Worker<'_> {
@@ -291,12 +292,16 @@ impl Worker<'_> {
                     // hash's hex text goes into one reused string (one
                     // allocation a row fewer).
                     let mut hex = match std::mem::replace(&mut self.lineage[1], V::Null) {
-                        V::S(s) => s,
+                        V::S(Cow::Owned(s)) => s,
                         _ => String::with_capacity(16),
                     };
                     hex.clear();
                     let _ = write!(hex, "{:016x}", valid.hash);
-                    self.lineage = [V::I(rec.row as i64), V::S(hex), V::I(self.seq as i64)];
+                    self.lineage = [
+                        V::I(rec.row as i64),
+                        V::S(hex.into()),
+                        V::I(self.seq as i64),
+                    ];
                     let lineage = &self.lineage;
                     self.rows.push_iter(valid.values.iter().chain(lineage));
                 }
@@ -306,12 +311,12 @@ impl Worker<'_> {
                     let raw = self.validator.raw_text(rec, self.headers);
                     self.qrows.push(&[
                         self.run_v.clone(),
-                        V::S(self.src.name.to_string()),
+                        V::S(Cow::Borrowed(self.src.name)),
                         self.file_v.clone(),
                         V::I(rec.row as i64),
-                        V::S(rej.reason.code().to_string()),
-                        V::S(rej.text),
-                        V::S(raw),
+                        V::S(Cow::Borrowed(rej.reason.code())),
+                        V::S(rej.text.into()),
+                        V::S(raw.into()),
                     ]);
                 }
             }
