@@ -154,6 +154,7 @@ fn stage_inner(
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 4);
+    let split = reader.split();
     let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(2 * workers);
     let rx = Mutex::new(rx);
     let (otx, orx) = sync_channel::<Result<Validated, String>>(2 * workers);
@@ -169,7 +170,8 @@ fn stage_inner(
         let mut handles = Vec::new();
         for _ in 0..workers {
             let otx = otx.clone();
-            let (rx, map, headers, cols) = (&rx, map.clone(), &headers, &cols);
+            let (rx, map, headers, cols, split) =
+                (&rx, map.clone(), &headers, &cols, split.clone());
             let (file_v, run_v) = (file_v.clone(), run_v.clone());
             handles.push(scope.spawn(move || {
                 let mut worker = Worker {
@@ -195,7 +197,12 @@ fn stage_inner(
                             break;
                         }
                         Ok(Ok(b)) if b.is_empty() => break,
-                        Ok(Ok(b)) => b,
+                        Ok(Ok(mut b)) => {
+                            if let Some(split) = &split {
+                                split(&mut b);
+                            }
+                            b
+                        }
                     };
                     let out = worker.validate(&batch);
                     if otx.send(Ok(out)).is_err() {

@@ -8,11 +8,12 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{FileInfo, RawRecord, ReadError, RecordReader};
+use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Split};
 
 /// No source has more than a few dozen columns; a file with thousands of
 /// keys would make every row that wide.
@@ -66,11 +67,13 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
             "no JSON object found: not a JSON lines file, or empty",
         ));
     }
-    let index = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.clone(), i))
-        .collect();
+    let index = Arc::new(
+        headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect(),
+    );
     let info = FileInfo {
         format: super::Format::Jsonl,
         encoding: Some("UTF-8"),
@@ -244,7 +247,7 @@ struct JsonRecords {
     lines: BufReader<File>,
     buf: String,
     headers: Vec<String>,
-    index: HashMap<String, usize>,
+    index: Arc<HashMap<String, usize>>,
     line: u64,
 }
 
@@ -256,11 +259,37 @@ fn malformed(e: &serde_json::Error) -> String {
     }
 }
 
+/// Parses each row's line (its one field) into its values in header order;
+/// a line that is not a JSON object keeps its text and is marked malformed.
+fn split_lines(index: &HashMap<String, usize>, width: usize, rows: &mut [RawRecord]) {
+    for rec in rows {
+        let parsed = {
+            let line = rec.fields.get(0).unwrap_or_default();
+            let mut fields: Vec<Cow<str>> = vec![Cow::Borrowed(""); width];
+            let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
+            let row = Row {
+                index,
+                fields: &mut fields,
+            };
+            match row.deserialize(&mut de).and_then(|_| de.end()) {
+                Ok(()) => Ok(fields.iter().collect::<Fields>()),
+                Err(e) => Err(malformed(&e)),
+            }
+        };
+        match parsed {
+            Ok(fields) => rec.fields = fields,
+            // Keep the text so that the quarantine shows what arrived.
+            Err(why) => rec.malformed = Some(why),
+        }
+    }
+}
+
 impl RecordReader for JsonRecords {
     fn headers(&self) -> &[String] {
         &self.headers
     }
 
+    /// The file's lines, each as the one field of its row (see `split`).
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
         let mut out = Vec::new();
         while out.len() < max {
@@ -270,32 +299,23 @@ impl RecordReader for JsonRecords {
                 break;
             }
             self.line += 1;
-            let line = self.buf.as_str();
-            if line.trim().is_empty() {
+            if self.buf.trim().is_empty() {
                 continue;
             }
-            let mut fields: Vec<Cow<str>> = vec![Cow::Borrowed(""); self.headers.len()];
-            let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
-            let row = Row {
-                index: &self.index,
-                fields: &mut fields,
-            };
-            let parsed = row.deserialize(&mut de).and_then(|_| de.end());
-            out.push(match parsed {
-                Ok(()) => RawRecord {
-                    row: self.line,
-                    fields: fields.iter().collect(),
-                    malformed: None,
-                },
-                // Keep the text so that the quarantine shows what arrived.
-                Err(e) => RawRecord {
-                    row: self.line,
-                    fields: std::iter::once(line).collect(),
-                    malformed: Some(malformed(&e)),
-                },
+            out.push(RawRecord {
+                row: self.line,
+                fields: std::iter::once(self.buf.as_str()).collect(),
+                malformed: None,
             });
         }
         Ok(out)
+    }
+
+    fn split(&self) -> Option<Split> {
+        let (index, width) = (self.index.clone(), self.headers.len());
+        Some(Arc::new(move |rows: &mut [RawRecord]| {
+            split_lines(&index, width, rows)
+        }))
     }
 }
 
@@ -309,7 +329,9 @@ mod tests {
         std::fs::write(&p, text).unwrap();
         let (mut r, _) = open(&p).unwrap();
         let headers = r.headers().to_vec();
-        let rows = r.next_batch(100).unwrap();
+        let mut rows = r.next_batch(100).unwrap();
+        let split = r.split().expect("JSON lines are split on the validators");
+        split(&mut rows);
         (headers, rows)
     }
 

@@ -131,9 +131,20 @@ impl ReadError {
 /// Reads one file's rows in batches.
 pub trait RecordReader: Send {
     fn headers(&self) -> &[String];
-    /// The next rows, at most `max`; empty at the end of the file.
+    /// The next rows, at most `max`; empty at the end of the file. Where
+    /// [`RecordReader::split`] gives a function, the rows are not split into
+    /// fields yet: each batch goes through it first.
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError>;
+    /// The work of splitting rows into fields that can run beside the
+    /// reading, on the threads that validate (JSON lines are parsed there:
+    /// on the reading thread they were the slowest step of their files).
+    fn split(&self) -> Option<Split> {
+        None
+    }
 }
+
+/// Splits a batch of rows into fields in place (see [`RecordReader::split`]).
+pub type Split = std::sync::Arc<dyn Fn(&mut [RawRecord]) + Send + Sync>;
 
 /// The formats we read, by file name.
 pub fn format_of(path: &Path) -> Option<Format> {
