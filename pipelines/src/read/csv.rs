@@ -57,24 +57,33 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
         return Err(ReadError::new("the file is empty (no header line)"));
     }
     let encoding = detect_encoding(&sample, sample.len() < SAMPLE);
-    let decoded = DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .utf8_passthru(false)
-        .build(raw_reader(path, gz)?);
+    // UTF-8 is read as it is (a BOM dropped) and checked a row at a time,
+    // where bytes that are not UTF-8 become U+FFFD as the decoder made them;
+    // other encodings are decoded to UTF-8 on the way in.
+    let text: Box<dyn Read + Send> = if encoding == UTF_8 {
+        without_bom(raw_reader(path, gz)?)?
+    } else {
+        Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .utf8_passthru(false)
+                .build(raw_reader(path, gz)?),
+        )
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(Box::new(decoded) as Box<dyn Read + Send>);
-    let mut first = csv::StringRecord::new();
+        .from_reader(text);
+    let mut first = csv::ByteRecord::new();
     let got = reader
-        .read_record(&mut first)
+        .read_byte_record(&mut first)
         .map_err(|e| ReadError::new(format!("cannot read the header line: {e}")))?;
     if !got {
         return Err(ReadError::new("the file is empty (no header line)"));
     }
-    let headers = first
+    let headers = text_fields(&first)
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -91,17 +100,45 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
             reader,
             headers,
             row: 0,
-            rec: csv::StringRecord::new(),
+            rec: csv::ByteRecord::new(),
         }),
         info,
     ))
+}
+
+/// The bytes of `r` with a leading UTF-8 byte order mark dropped.
+fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, ReadError> {
+    let mut head = Vec::with_capacity(3);
+    (&mut r)
+        .take(3)
+        .read_to_end(&mut head)
+        .map_err(|e| ReadError::new(format!("cannot read: {e}")))?;
+    if head == [0xEF, 0xBB, 0xBF] {
+        head.clear();
+    }
+    Ok(Box::new(std::io::Cursor::new(head).chain(r)))
+}
+
+/// A record's fields as text. The whole record is checked at once: the
+/// parser only removes ASCII bytes (quotes, separators), so when the record
+/// is UTF-8 every field is, and the fields are copied in one piece. A record
+/// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
+/// decoding the file would have done.
+fn text_fields(rec: &csv::ByteRecord) -> Fields {
+    match std::str::from_utf8(rec.as_slice()) {
+        Ok(text) => Fields::from_parts(
+            text,
+            (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
+        ),
+        Err(_) => rec.iter().map(String::from_utf8_lossy).collect(),
+    }
 }
 
 struct CsvRecords {
     reader: csv::Reader<Box<dyn Read + Send>>,
     headers: Vec<String>,
     row: u64,
-    rec: csv::StringRecord,
+    rec: csv::ByteRecord,
 }
 
 impl RecordReader for CsvRecords {
@@ -112,15 +149,11 @@ impl RecordReader for CsvRecords {
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
         let mut out = Vec::with_capacity(max.min(8192));
         while out.len() < max {
-            match self.reader.read_record(&mut self.rec) {
+            match self.reader.read_byte_record(&mut self.rec) {
                 Ok(false) => break,
                 Ok(true) => {
                     self.row += 1;
-                    let mut fields =
-                        Fields::with_capacity(self.rec.len(), self.rec.as_slice().len());
-                    for f in &self.rec {
-                        fields.push(f);
-                    }
+                    let fields = text_fields(&self.rec);
                     let malformed = (fields.len() != self.headers.len()).then(|| {
                         format!(
                             "the row has {} fields, the header has {}",
@@ -143,5 +176,45 @@ impl RecordReader for CsvRecords {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UTF-8 file is read as it is: the BOM is dropped from the first
+    /// header, and bytes that are not UTF-8 past the sampled start become
+    /// U+FFFD in their own field, as decoding the file used to make them.
+    #[test]
+    fn utf8_is_read_as_is_and_bad_bytes_become_replacement_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        let mut bytes = b"\xEF\xBB\xBFid,name,note\n".to_vec();
+        let good = "1,电话,\"引号，里\"\n";
+        for _ in 0..(SAMPLE / good.len() + 1) {
+            bytes.extend_from_slice(good.as_bytes());
+        }
+        // A cut character before a separator, a stray byte inside a quoted
+        // field, and a cut character at the end of the row.
+        bytes.extend_from_slice(b"2,\xE7\x94,\"a\xFFb\"\n3,x,\xE8\xAF\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let (mut r, info) = open(&path, false).unwrap();
+        assert_eq!(info.encoding, Some("UTF-8"));
+        assert_eq!(r.headers(), ["id", "name", "note"]);
+        let mut rows = Vec::new();
+        loop {
+            let b = r.next_batch(10_000).unwrap();
+            if b.is_empty() {
+                break;
+            }
+            rows.extend(b);
+        }
+        assert_eq!(rows[0].fields.to_vec(), ["1", "电话", "引号，里"]);
+        let n = rows.len();
+        assert_eq!(rows[n - 2].fields.to_vec(), ["2", "\u{FFFD}", "a\u{FFFD}b"]);
+        assert_eq!(rows[n - 1].fields.to_vec(), ["3", "x", "\u{FFFD}"]);
+        assert_eq!(rows[n - 1].row, n as u64);
+        assert!(rows.iter().all(|r| r.malformed.is_none()));
     }
 }

@@ -38,6 +38,15 @@ impl Fields {
         }
     }
 
+    /// Fields cut from `text` at the given ends (each a character boundary
+    /// of `text`, in order), copied in one piece.
+    pub fn from_parts(text: &str, ends: impl Iterator<Item = usize>) -> Self {
+        Fields {
+            text: text.to_string(),
+            ends: ends.collect(),
+        }
+    }
+
     /// Appends one field.
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);
