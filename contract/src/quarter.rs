@@ -27,6 +27,29 @@ impl Quarter {
     pub fn label(self) -> String {
         format!("{}Q{}", self.year, self.q)
     }
+    /// [`Quarter::label`] without a copy for the quarters of years 1900 to
+    /// 2199 (ingest labels every event row; the labels are made once).
+    pub fn label_cow(self) -> std::borrow::Cow<'static, str> {
+        static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        const FIRST: i32 = 1900;
+        const YEARS: i32 = 300;
+        let at = (self.year - FIRST) * 4 + self.q as i32 - 1;
+        if !(0..YEARS * 4).contains(&at) || !(1..=4).contains(&self.q) {
+            return self.label().into();
+        }
+        let labels = LABELS.get_or_init(|| {
+            (0..YEARS * 4)
+                .map(|i| {
+                    Quarter {
+                        year: FIRST + i / 4,
+                        q: (i % 4 + 1) as u32,
+                    }
+                    .label()
+                })
+                .collect()
+        });
+        std::borrow::Cow::Borrowed(labels[at as usize].as_str())
+    }
     pub fn next(self) -> Quarter {
         if self.q == 4 {
             Quarter {
@@ -60,6 +83,16 @@ impl std::fmt::Display for Quarter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_made_once_are_the_labels() {
+        for year in [-5, 0, 1899, 1900, 1901, 2025, 2199, 2200, 9999] {
+            for q in 1..=4 {
+                let x = Quarter { year, q };
+                assert_eq!(x.label_cow(), x.label(), "{x:?}");
+            }
+        }
+    }
 
     #[test]
     fn quarters() {

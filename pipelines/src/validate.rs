@@ -93,10 +93,9 @@ pub struct ValidRow<'r> {
 }
 
 /// Validates the rows of one file.
-pub struct Validator<'a> {
+pub struct Validator {
     src: &'static Source,
     map: HeaderMap,
-    secret: &'a [u8],
     load_time: NaiveDateTime,
     reference: &'static Reference,
     /// (column, issue) → count, for rows that were not quarantined.
@@ -109,6 +108,10 @@ pub struct Validator<'a> {
     /// The key's place among the spec columns.
     key_column: Option<usize>,
     width: usize,
+    /// The bytes of the row at hand that its content hash reads.
+    hash_buf: Vec<u8>,
+    /// The consumer key's HMAC, keyed once.
+    keyer: Option<pii::Keyer>,
 }
 
 /// The business-column places of the columns that `row` sets or reads.
@@ -230,11 +233,11 @@ fn money_value(name: &str, s: &str) -> Result<V<'static>, Bad> {
     }
 }
 
-impl<'a> Validator<'a> {
+impl Validator {
     pub fn new(
         src: &'static Source,
         map: HeaderMap,
-        secret: &'a [u8],
+        secret: &[u8],
         load_time: NaiveDateTime,
     ) -> Self {
         let cols = business_columns(src);
@@ -264,7 +267,6 @@ impl<'a> Validator<'a> {
         Validator {
             src,
             map,
-            secret,
             load_time,
             reference: Reference::get(),
             issues: BTreeMap::new(),
@@ -272,6 +274,8 @@ impl<'a> Validator<'a> {
             at,
             key_column: src.columns.iter().position(|c| c.name == src.key),
             width: cols.len(),
+            hash_buf: Vec::with_capacity(512),
+            keyer: pii::Keyer::new(secret),
         }
     }
 
@@ -345,7 +349,10 @@ impl<'a> Validator<'a> {
         }
         let at = &self.at;
         if let Some(i) = at.consumer_key {
-            values[i] = pii::consumer_key(self.secret, phone.as_deref(), id_number.as_deref())
+            values[i] = self
+                .keyer
+                .as_mut()
+                .and_then(|k| k.key(phone.as_deref(), id_number.as_deref()))
                 .map(|k| V::S(k.into()))
                 .unwrap_or(V::Null);
         }
@@ -362,7 +369,7 @@ impl<'a> Validator<'a> {
                 .as_str()
                 .and_then(|r| self.reference.province_of(r));
             values[pi] = prov.map(|p| V::S(Cow::Borrowed(p))).unwrap_or(V::Null);
-            values[qi] = V::S(wangjian_contract::Quarter::of(ev.date()).label().into());
+            values[qi] = V::S(wangjian_contract::Quarter::of(ev.date()).label_cow());
         }
         let ui = at.updated_at;
         let version = match values[ui].as_ts() {
@@ -375,19 +382,21 @@ impl<'a> Validator<'a> {
                 t
             }
         };
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let buf = &mut self.hash_buf;
+        buf.clear();
         for (i, v) in values.iter().enumerate() {
             if i != ui {
-                v.hash_into(&mut h);
+                v.hash_bytes(buf);
             }
         }
+        let hash = xxhash_rust::xxh3::xxh3_64(buf);
         for (c, issue) in issues {
             *self.issues.entry((c.to_string(), issue)).or_default() += 1;
         }
         Ok(ValidRow {
             values,
             version,
-            hash: h.digest(),
+            hash,
         })
     }
 

@@ -271,7 +271,7 @@ fn stage_inner(
 /// A validator thread's state: its validator and the builders of the valid
 /// and the quarantined rows it hands to the writer.
 struct Worker<'a> {
-    validator: Validator<'a>,
+    validator: Validator,
     rows: RowsBuilder,
     qrows: RowsBuilder,
     src: &'static Source,
