@@ -85,6 +85,29 @@ pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
     ))
 }
 
+/// The text columns of a source's table whose values seldom repeat: the
+/// key, credit codes, free text with numbers redacted, item lists,
+/// `consumer_key` and `_hash`. They are written without a dictionary:
+/// building one for them cost a tenth of the append, and the writer gives
+/// up on it once the dictionary page is full. Codes, enumerations, names,
+/// the file lineage and the numbers keep theirs (times and amounts repeat
+/// enough that their dictionaries make the files smaller).
+pub fn seldom_repeated_columns(src: &Source) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = src
+        .columns
+        .iter()
+        .filter(|c| {
+            c.name == src.key || matches!(c.kind, Kind::Uscc | Kind::Redacted | Kind::Items)
+        })
+        .map(|c| c.name)
+        .collect();
+    if src.columns.iter().any(|c| c.kind == Kind::Personal) {
+        out.push("consumer_key");
+    }
+    out.push("_hash");
+    out
+}
+
 /// The lineage columns that hold one value for a whole staged file (the run
 /// and the file): they are not staged but added to each batch on its way to
 /// the lake ([`with_file_lineage`]).
@@ -268,6 +291,27 @@ mod tests {
     use super::*;
     use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
     use arrow::datatypes::Int64Type;
+
+    /// Every column written without a dictionary is a column of the
+    /// table; complaints' key, text and hashes are among them, its codes
+    /// are not.
+    #[test]
+    fn seldom_repeated_columns_are_the_tables_own() {
+        for src in wangjian_contract::sources::SOURCES {
+            let cols = lake_columns(src);
+            for c in seldom_repeated_columns(src) {
+                assert!(cols.iter().any(|(n, _)| *n == c), "{}: {c}", src.name);
+            }
+        }
+        let complaints = wangjian_contract::sources::source("complaints").unwrap();
+        let plain = seldom_repeated_columns(complaints);
+        for c in ["record_id", "description", "consumer_key", "_hash"] {
+            assert!(plain.contains(&c), "{c}");
+        }
+        for c in ["region_code", "status", "quarter", "received_at", "_file"] {
+            assert!(!plain.contains(&c), "{c}");
+        }
+    }
 
     #[test]
     fn file_lineage_goes_in_its_places() {

@@ -22,7 +22,7 @@ use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use wangjian_lake::Lake;
 
 use super::outgoing::{drain, updates_path, DecidedFile, Outgoing};
-use super::stage::{writer_props, Staged};
+use super::stage::{table_props, writer_props, Staged};
 use super::versions::{buckets_for, decide_versions, Decision};
 use crate::outcome::Issue;
 use crate::schema::{lake_columns, schema_of, staging_columns};
@@ -100,7 +100,7 @@ pub async fn append_parquet(
 async fn merge_updates(lake: &Lake, src: &Source, file: &Path) -> Result<u64, IngestError> {
     let cols: Vec<&'static str> = lake_columns(src).iter().map(|(n, _)| *n).collect();
     Ok(lake
-        .merge_parquet(src.name, file, src.key, &cols, writer_props())
+        .merge_parquet(src.name, file, src.key, &cols, table_props(src))
         .await?)
 }
 
@@ -150,7 +150,7 @@ async fn commit_inner(
     let mut version = None;
     if any_new {
         let v = lake
-            .append_batches(src.name, schema, Box::new(out), partition, writer_props())
+            .append_batches(src.name, schema, Box::new(out), partition, table_props(src))
             .await;
         if let Some(why) = tally.lock().expect("tally").failed.take() {
             return Err(IngestError::Staging(why));

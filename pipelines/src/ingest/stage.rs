@@ -43,6 +43,16 @@ pub fn writer_props() -> WriterProperties {
         .build()
 }
 
+/// How a source's table is written: as [`writer_props`], without
+/// dictionaries for the columns whose values seldom repeat.
+pub fn table_props(src: &Source) -> WriterProperties {
+    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    for c in crate::schema::seldom_repeated_columns(src) {
+        b = b.set_column_dictionary_enabled(c.into(), false);
+    }
+    b.build()
+}
+
 /// How a source's updates file (the changed rows the Delta MERGE reads) is
 /// written: read once and deleted, so no dictionaries (building them was a
 /// tenth of ingest's time); compressed, since a large correction run may
