@@ -3,14 +3,16 @@
 //! Each staged row is reduced to a fixed-size record (key hash, version,
 //! file, row, content hash, place in its staged file) and written to one of
 //! K bucket files by its key hash; the table's held versions go the same way
-//! to K more. Then one bucket at a time: the run's best row of each key (a
-//! map of the bucket's keys only), the held version of those keys (streamed),
-//! and the decision of each best row, set in a byte per staged row. Every
-//! other row is superseded. Memory: the bucket's keys plus one byte per
-//! staged row; K grows with the run (about a million keys a bucket).
+//! to K more. Then each bucket on its own (two at a time): the run's best
+//! row of each key (a map of the bucket's keys only), the held version of
+//! those keys (streamed), and the decision of each best row, set in a byte
+//! per staged row. Every other row is superseded. Memory: two buckets' keys
+//! plus one byte per staged row; K grows with the run (about a million keys
+//! a bucket).
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::hash::BuildHasherDefault;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -233,17 +235,36 @@ fn each_record<const N: usize>(
     std::fs::remove_file(path).map_err(|e| IngestError::io(path, e))
 }
 
-/// Pass 3, one bucket: the best row of each key against its held version.
-fn decide_bucket(
-    run: &Path,
-    held: &Path,
-    decisions: &mut [Vec<Decision>],
-) -> Result<(), IngestError> {
+/// Hashes a key hash by keeping its low 64 bits: the keys are xxh3 hashes
+/// already (buckets are chosen by the high 64), and hashing them again with
+/// SipHash was a fair part of deciding a bucket.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, k: u128) {
+        self.0 = k as u64;
+    }
+}
+
+type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyHasher>>;
+
+/// Pass 3, one bucket: the best row of each key against its held version;
+/// the decisions of the bucket's best rows, as (file, place, decision).
+fn decide_bucket(run: &Path, held: &Path) -> Result<Vec<(u32, u32, Decision)>, IngestError> {
     // Sized for every record of the bucket up front (an upper bound on its
     // keys): growing by rehashing copied the table and faulted in fresh
     // pages at every doubling, a few per cent of a run's time.
     let records = std::fs::metadata(run).map_or(0, |m| m.len() as usize / ROW_BYTES);
-    let mut best: HashMap<u128, Row> = HashMap::with_capacity(records);
+    let mut best: KeyMap<Row> = KeyMap::with_capacity_and_hasher(records, Default::default());
     each_record::<ROW_BYTES>(run, |b| {
         let r = Row::read(b);
         best.entry(r.key)
@@ -254,7 +275,7 @@ fn decide_bucket(
             })
             .or_insert(r);
     })?;
-    let mut held_of: HashMap<u128, (i64, u64)> = HashMap::new();
+    let mut held_of: KeyMap<(i64, u64)> = KeyMap::default();
     each_record::<HELD_BYTES>(held, |b| {
         let k = u128::from_le_bytes(b[..16].try_into().expect("16 bytes"));
         if best.contains_key(&k) {
@@ -263,11 +284,60 @@ fn decide_bucket(
             held_of.insert(k, (ts, h));
         }
     })?;
-    for (k, r) in &best {
-        decisions[r.file as usize][r.pos as usize] =
-            decision(true, held_of.get(k).copied(), r.rank.0, r.hash);
-    }
-    Ok(())
+    Ok(best
+        .iter()
+        .map(|(k, r)| {
+            let d = decision(true, held_of.get(k).copied(), r.rank.0, r.hash);
+            (r.file, r.pos, d)
+        })
+        .collect())
+}
+
+/// Decides every bucket, two at a time (each bucket's keys are its own),
+/// setting the decisions of the best rows.
+fn decide_buckets(
+    run: &[PathBuf],
+    held: &[PathBuf],
+    decisions: &mut [Vec<Decision>],
+) -> Result<(), IngestError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 2);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel(workers);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (tx, next) = (tx.clone(), &next);
+            scope.spawn(move || loop {
+                let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (Some(r), Some(h)) = (run.get(b), held.get(b)) else {
+                    break;
+                };
+                let out = decide_bucket(r, h);
+                let failed = out.is_err();
+                if tx.send(out).is_err() || failed {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut failure = None;
+        for out in rx {
+            match out {
+                Ok(decided) => {
+                    for (file, pos, d) in decided {
+                        decisions[file as usize][pos as usize] = d;
+                    }
+                }
+                Err(e) => {
+                    // Stop the other worker at its next bucket.
+                    next.store(usize::MAX / 2, std::sync::atomic::Ordering::Relaxed);
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    })
 }
 
 /// The decision of every staged row of a source, by file and place in the
@@ -286,12 +356,7 @@ pub async fn decide_versions(
         .iter()
         .map(|&n| vec![Decision::Superseded; n])
         .collect();
-    tokio::task::block_in_place(|| {
-        for (r, h) in run.iter().zip(&held) {
-            decide_bucket(r, h, &mut decisions)?;
-        }
-        Ok::<(), IngestError>(())
-    })?;
+    tokio::task::block_in_place(|| decide_buckets(&run, &held, &mut decisions))?;
     Ok(decisions)
 }
 
@@ -347,9 +412,7 @@ mod tests {
         }
         let (run, h) = (run.finish().unwrap(), h.finish().unwrap());
         let mut d = vec![vec![Superseded; rows.len()]];
-        for (r, h) in run.iter().zip(&h) {
-            decide_bucket(r, h, &mut d).unwrap();
-        }
+        decide_buckets(&run, &h, &mut d).unwrap();
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             0,
