@@ -33,10 +33,10 @@ impl Quarter {
         static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         const FIRST: i32 = 1900;
         const YEARS: i32 = 300;
-        let at = (self.year - FIRST) * 4 + self.q as i32 - 1;
-        if !(0..YEARS * 4).contains(&at) || !(1..=4).contains(&self.q) {
+        if !(FIRST..FIRST + YEARS).contains(&self.year) || !(1..=4).contains(&self.q) {
             return self.label().into();
         }
+        let at = (self.year - FIRST) * 4 + self.q as i32 - 1;
         let labels = LABELS.get_or_init(|| {
             (0..YEARS * 4)
                 .map(|i| {
@@ -86,8 +86,19 @@ mod tests {
 
     #[test]
     fn labels_made_once_are_the_labels() {
-        for year in [-5, 0, 1899, 1900, 1901, 2025, 2199, 2200, 9999] {
-            for q in 1..=4 {
+        for year in [
+            i32::MIN,
+            -5,
+            0,
+            1899,
+            1900,
+            1901,
+            2025,
+            2199,
+            2200,
+            i32::MAX,
+        ] {
+            for q in [0, 1, 2, 3, 4, 5, u32::MAX] {
                 let x = Quarter { year, q };
                 assert_eq!(x.label_cow(), x.label(), "{x:?}");
             }

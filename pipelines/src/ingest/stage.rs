@@ -14,7 +14,7 @@ use arrow::array::RecordBatch;
 
 use chrono::NaiveDateTime;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use super::report::FileReport;
 use super::scratch::{ScratchWriter, EXTENSION};
@@ -38,15 +38,17 @@ pub struct Staged {
 
 /// How the lake's Parquet files are written.
 pub fn writer_props() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build()
+    lake_props().build()
+}
+
+fn lake_props() -> WriterPropertiesBuilder {
+    WriterProperties::builder().set_compression(Compression::SNAPPY)
 }
 
 /// How a source's table is written: as [`writer_props`], without
 /// dictionaries for the columns whose values seldom repeat.
 pub fn table_props(src: &Source) -> WriterProperties {
-    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    let mut b = lake_props();
     for c in crate::schema::seldom_repeated_columns(src) {
         b = b.set_column_dictionary_enabled(c.into(), false);
     }
