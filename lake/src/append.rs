@@ -3,19 +3,16 @@
 //! Each is one Delta commit; readers see it once the catalog is published.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use datafusion::catalog::streaming::StreamingTable;
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
-use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion::prelude::{col, ParquetReadOptions};
 use deltalake::protocol::SaveMode;
 use parquet::file::properties::WriterProperties;
 
+use crate::writers::{commit_adds, write_files, FileSpec};
 use crate::{Lake, LakeError};
 
 /// Data files of at most 64 MiB: the writer holds a file's data until it
@@ -25,49 +22,6 @@ const TARGET_FILE_SIZE: u64 = 64 << 20;
 /// Rows to append, produced by blocking code (reading files, filtering):
 /// the append runs it on a thread of its own, beside the Parquet encoding.
 pub type BatchSource = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
-
-/// A [`BatchSource`] as the one partition of a DataFusion table; it can be
-/// read once.
-struct OnceSource {
-    schema: SchemaRef,
-    source: Mutex<Option<BatchSource>>,
-}
-
-impl std::fmt::Debug for OnceSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnceSource").finish_non_exhaustive()
-    }
-}
-
-impl PartitionStream for OnceSource {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let taken = self.source.lock().ok().and_then(|mut s| s.take());
-        let schema = self.schema.clone();
-        // Two batches in flight: the reader stays one batch ahead of the writer.
-        let mut b = RecordBatchReceiverStreamBuilder::new(schema.clone(), 2);
-        let tx = b.tx();
-        b.spawn_blocking(move || {
-            let Some(source) = taken else {
-                return Err(datafusion::error::DataFusionError::Internal(
-                    "a batch source was read twice".into(),
-                ));
-            };
-            for batch in source {
-                // The table's schema, or a clear error if the columns differ.
-                let batch = RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())?;
-                if tx.blocking_send(Ok(batch)).is_err() {
-                    break; // the write stopped (an error elsewhere): stop reading
-                }
-            }
-            Ok(())
-        });
-        b.build()
-    }
-}
 
 impl Lake {
     /// Appends the rows of Parquet files to table `name` (created on first
@@ -90,8 +44,9 @@ impl Lake {
 
     /// Appends the rows of `source` (in `schema`) to table `name` in one
     /// Delta commit, created on first use and partitioned by `partition`
-    /// when given; rows stream from the source to the Parquet writer, so
-    /// nothing is copied to a file first. Returns the new version.
+    /// when given; rows stream from the source to Parquet writers, one a
+    /// core (`writers.rs`), so nothing is copied to a file first. Returns
+    /// the new version; a failing source commits nothing.
     pub async fn append_batches(
         &self,
         name: &str,
@@ -100,17 +55,19 @@ impl Lake {
         partition: Option<&str>,
         props: WriterProperties,
     ) -> Result<u64, LakeError> {
-        let ctx = crate::session::lake_session();
-        let once = OnceSource {
-            schema: schema.clone(),
-            source: Mutex::new(Some(source)),
+        let table = self.table_for_write(name).await?;
+        let spec = FileSpec {
+            schema,
+            partition,
+            props,
+            target_size: TARGET_FILE_SIZE,
         };
-        let provider = StreamingTable::try_new(schema, vec![Arc::new(once)])
-            .map_err(|e| LakeError::in_table(name, e))?;
-        let df = ctx
-            .read_table(Arc::new(provider))
-            .map_err(|e| LakeError::in_table(name, e))?;
-        self.append_frame(name, &ctx, df, partition, props).await
+        let adds = write_files(name, &table, &spec, source).await?;
+        let version = commit_adds(&table, &spec, adds)
+            .await
+            .map_err(|e| LakeError::delta(name, e))?;
+        crate::fault::after_commit();
+        Ok(version)
     }
 
     /// Appends the rows of `df` (planned in `ctx`) in one Delta commit.

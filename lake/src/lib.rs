@@ -23,6 +23,7 @@ mod shipped;
 mod snapshot;
 mod tables;
 mod write;
+mod writers;
 
 pub use append::BatchSource;
 pub use catalog::{Catalog, TableEntry, TableKind};
