@@ -5,11 +5,16 @@ use std::borrow::Cow;
 
 /// Trims ASCII and ideographic white space.
 pub fn trim(s: &str) -> &str {
-    // Most values have no space at either end: skip the char-by-char trim.
+    // Most values (Chinese text included) have no space at either end:
+    // look at the first and last characters only.
+    let blank = |c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}';
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
-        _ => s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}'),
+        _ => match (s.chars().next(), s.chars().next_back()) {
+            (Some(f), Some(l)) if !blank(f) && !blank(l) => s,
+            _ => s.trim_matches(blank),
+        },
     }
 }
 
@@ -116,6 +121,33 @@ mod tests {
                 .collect();
             assert_eq!(has_foldable(s.as_bytes()), by_char != s, "{s:?}");
             assert_eq!(fold_fullwidth(&s), by_char, "{s:?}");
+        }
+    }
+
+    /// The first-and-last-character test keeps exactly what the full trim
+    /// keeps: blanks of every kind, at either end, in Chinese text too.
+    #[test]
+    fn trim_agrees_with_the_full_trim() {
+        let alphabet = [
+            "a", "已", " ", "\u{3000}", "\u{feff}", "\u{a0}", "\t", "\n", "办结", "é", "\u{2003}",
+        ];
+        let full = |s: &str| -> String {
+            s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}')
+                .to_string()
+        };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(x % 5) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            assert_eq!(trim(&s), full(&s), "{s:?}");
         }
     }
 
