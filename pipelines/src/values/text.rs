@@ -92,6 +92,26 @@ mod tests {
         assert_eq!(clean_code("　Ｇ０１　").as_deref(), Some("G01"));
     }
 
+    /// 20,000 strings of up to `longest - 1` pieces of `alphabet`, from a
+    /// xorshift generator seeded with `seed` (the same strings every run).
+    fn random_texts(alphabet: &[&str], longest: u64, seed: u64) -> Vec<String> {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..20_000)
+            .map(|_| {
+                let len = next() % longest;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The byte test agrees with folding character by character: a value
     /// is kept as it is exactly when folding would not change it.
     #[test]
@@ -99,18 +119,7 @@ mod tests {
         let alphabet = [
             "A", "１", "Ｚ", "～", "｟", "\u{FF00}", "\u{3000}", "\u{3001}", "已", "办", "é", " ",
         ];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for _ in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..(x % 6) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+        for s in random_texts(&alphabet, 6, 0x2545_F491_4F6C_DD1D) {
             let by_char: String = s
                 .chars()
                 .map(|c| match c {
@@ -135,18 +144,7 @@ mod tests {
             s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}')
                 .to_string()
         };
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..(x % 5) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+        for s in random_texts(&alphabet, 5, 0x9E37_79B9_7F4A_7C15) {
             assert_eq!(trim(&s), full(&s), "{s:?}");
         }
     }
