@@ -181,6 +181,21 @@ mod tests {
         ids
     }
 
+    /// Every Parquet file in `dir` and its folders, sorted.
+    fn data_files(dir: &std::path::Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(data_files(&p));
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                out.push(p);
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Batches from a source land in one commit, over partitions; a source
     /// that fails half-way fails the append and commits nothing.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +210,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
+        let committed = data_files(&lake.table_path("t"));
+        assert!(committed.len() >= 2, "{committed:?}");
 
         let bad: BatchSource = Box::new(
             vec![
@@ -215,5 +232,8 @@ mod tests {
             .unwrap();
         assert_eq!(table.version(), Some(v));
         assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
+        // The writers discarded what they held: no data file beyond the
+        // committed ones was left in the table's folder.
+        assert_eq!(data_files(&lake.table_path("t")), committed);
     }
 }

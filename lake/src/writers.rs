@@ -10,6 +10,9 @@
 //! together through deltalake's `CommitBuilder` (or, for a table's first
 //! rows, `CreateBuilder` with the same actions): write, then commit.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
@@ -46,8 +49,8 @@ pub(crate) struct FileSpec<'a> {
 
 /// Writes the rows of `source` into data files of `table` (not yet
 /// committed) and returns their `add` actions. A failing source or writer
-/// fails the whole; the files already rolled are not referenced by any
-/// commit.
+/// fails the whole: the other writers discard their open files (the files
+/// already rolled at the target size stay unreferenced by any commit).
 pub(crate) async fn write_files(
     name: &str,
     table: &DeltaTable,
@@ -65,6 +68,7 @@ async fn write_all(
     source: BatchSource,
 ) -> Result<Vec<Add>, Failure> {
     let n = writer_count();
+    let stopped = Arc::new(AtomicBool::new(false));
     let mut writers = JoinSet::new();
     let mut inboxes = Vec::with_capacity(n);
     for _ in 0..n {
@@ -79,11 +83,17 @@ async fn write_all(
         .with_target_file_size(spec.target_size.max(1));
         // One batch waiting a writer: the source stays a little ahead.
         let (tx, rx) = mpsc::channel(1);
-        writers.spawn(encode(writer, rx));
+        writers.spawn(encode(writer, rx, stopped.clone()));
         inboxes.push(tx);
     }
     let schema = spec.schema.clone();
-    let feeder = tokio::task::spawn_blocking(move || feed(source, &schema, &inboxes));
+    let feeder = tokio::task::spawn_blocking(move || {
+        let fed = feed(source, &schema, &inboxes);
+        // Before the inboxes close: the writers then discard, not close.
+        stopped.store(fed.is_err(), Ordering::Release);
+        drop(inboxes);
+        fed
+    });
     let fed = feeder.await.map_err(|e| Failure::Task(e.to_string()));
     let mut adds = Vec::new();
     let mut failed = None;
@@ -94,22 +104,30 @@ async fn write_all(
             Err(e) => failed = failed.or(Some(e)),
         }
     }
-    // The source's own error comes first: a writer that stopped because
-    // the source did has nothing more to say.
+    // The source's own error comes first (a writer that stopped because
+    // the source did has nothing more to say); when a writer stopped the
+    // feeding, that writer's error.
     match (fed, failed) {
+        (Ok(Err(Failure::WriterStopped)), Some(e)) => Err(e),
         (Err(e), _) | (Ok(Err(e)), _) | (Ok(Ok(())), Some(e)) => Err(e),
         (Ok(Ok(())), None) => Ok(adds),
     }
 }
 
 /// Encodes the batches that arrive until the feeder is done, then closes
-/// the files and returns their actions.
+/// the files and returns their actions; when the feeding `stopped` on an
+/// error, discards the open files instead.
 async fn encode(
     mut writer: RecordBatchWriter,
     mut rx: mpsc::Receiver<RecordBatch>,
+    stopped: Arc<AtomicBool>,
 ) -> Result<Vec<Add>, DeltaTableError> {
     while let Some(batch) = rx.recv().await {
         writer.write(batch).await?;
+    }
+    if stopped.load(Ordering::Acquire) {
+        writer.reset();
+        return Ok(Vec::new());
     }
     writer.flush().await
 }
@@ -132,12 +150,12 @@ fn feed(
                 Ok(()) => break,
                 Err(mpsc::error::TrySendError::Full(b)) => pending = Some(b),
                 // A writer failed: its error is the one reported.
-                Err(mpsc::error::TrySendError::Closed(_)) => return Ok(()),
+                Err(mpsc::error::TrySendError::Closed(_)) => return Err(Failure::WriterStopped),
             }
         }
         if let Some(b) = pending {
             if inboxes[next].blocking_send(b).is_err() {
-                return Ok(());
+                return Err(Failure::WriterStopped);
             }
         }
         next = (next + 1) % inboxes.len();
@@ -187,6 +205,8 @@ enum Failure {
     Source(ArrowError),
     Delta(DeltaTableError),
     Task(String),
+    /// A writer stopped taking batches (its own error says why).
+    WriterStopped,
 }
 
 impl From<ArrowError> for Failure {
@@ -200,6 +220,10 @@ impl Failure {
         match self {
             Failure::Source(e) => LakeError::in_table(name, e.into()),
             Failure::Delta(e) => LakeError::delta(name, e),
+            Failure::WriterStopped => LakeError::delta(
+                name,
+                DeltaTableError::Generic("a Parquet writer stopped".into()),
+            ),
             Failure::Task(why) => LakeError::delta(
                 name,
                 DeltaTableError::Generic(format!("a writer failed: {why}")),
