@@ -156,12 +156,36 @@ mod tests {
     }
 
     fn batch(ids: &[i64], quarter: &str) -> RecordBatch {
-        let q = StringArray::from(vec![quarter; ids.len()]);
+        mixed(ids, &vec![quarter; ids.len()])
+    }
+
+    /// A batch whose rows lie in the quarters given, row by row.
+    fn mixed(ids: &[i64], quarters: &[&str]) -> RecordBatch {
+        let q = StringArray::from(quarters.to_vec());
         RecordBatch::try_new(
             schema(),
             vec![Arc::new(Int64Array::from(ids.to_vec())), Arc::new(q)],
         )
         .unwrap()
+    }
+
+    /// Each data file's partition folder and the ids it holds.
+    fn ids_by_folder(dir: &std::path::Path) -> Vec<(String, Vec<i64>)> {
+        let mut out = Vec::new();
+        for p in data_files(dir) {
+            let folder = p.parent().unwrap().file_name().unwrap();
+            let f = std::fs::File::open(&p).unwrap();
+            let r =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(f, 1024).unwrap();
+            let mut ids = Vec::new();
+            for b in r {
+                let b = b.unwrap();
+                let c = b.column_by_name("id").unwrap();
+                ids.extend(c.as_any().downcast_ref::<Int64Array>().unwrap().values());
+            }
+            out.push((folder.to_string_lossy().into_owned(), ids));
+        }
+        out
     }
 
     async fn ids_at(lake: &Lake, v: u64) -> Vec<i64> {
@@ -203,15 +227,37 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let lake = Lake::open(tmp.path().join("lake")).unwrap();
         let props = || WriterProperties::builder().build();
-        let good: BatchSource =
-            Box::new(vec![Ok(batch(&[1, 2], "2024Q1")), Ok(batch(&[3], "2024Q2"))].into_iter());
+        // Batches of one quarter go to their partition as they are; a batch
+        // over two quarters is split first.
+        let good: BatchSource = Box::new(
+            vec![
+                Ok(batch(&[1, 2], "2024Q1")),
+                Ok(batch(&[3], "2024Q2")),
+                Ok(mixed(&[5, 6, 7], &["2024Q2", "2024Q1", "2024Q2"])),
+            ]
+            .into_iter(),
+        );
         let v = lake
             .append_batches("t", schema(), good, Some("quarter"), props())
             .await
             .unwrap();
-        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
+        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3, 5, 6, 7]);
         let committed = data_files(&lake.table_path("t"));
         assert!(committed.len() >= 2, "{committed:?}");
+        let mut by_quarter: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for (folder, ids) in ids_by_folder(&lake.table_path("t")) {
+            by_quarter.entry(folder).or_default().extend(ids);
+        }
+        for ids in by_quarter.values_mut() {
+            ids.sort();
+        }
+        assert_eq!(
+            by_quarter.into_iter().collect::<Vec<_>>(),
+            [
+                ("quarter=2024Q1".to_string(), vec![1, 2, 6]),
+                ("quarter=2024Q2".to_string(), vec![3, 5, 7]),
+            ]
+        );
 
         let bad: BatchSource = Box::new(
             vec![
@@ -231,7 +277,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(table.version(), Some(v));
-        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3]);
+        assert_eq!(ids_at(&lake, v).await, vec![1, 2, 3, 5, 6, 7]);
         // The writers discarded what they held: no data file beyond the
         // committed ones was left in the table's folder.
         assert_eq!(data_files(&lake.table_path("t")), committed);

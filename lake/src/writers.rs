@@ -13,16 +13,18 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::scalars::ScalarExt;
 use deltalake::kernel::transaction::{CommitBuilder, TableReference};
 use deltalake::kernel::{Action, Add, StructType};
 use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
-use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake::writer::{DeltaWriter, RecordBatchWriter, WriteMode};
 use deltalake::{DeltaTable, DeltaTableError};
+use indexmap::IndexMap;
 use parquet::file::properties::WriterProperties;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -83,7 +85,8 @@ async fn write_all(
         .with_target_file_size(spec.target_size.max(1));
         // One batch waiting a writer: the source stays a little ahead.
         let (tx, rx) = mpsc::channel(1);
-        writers.spawn(encode(writer, rx, stopped.clone()));
+        let partition = spec.partition.map(str::to_string);
+        writers.spawn(encode(writer, partition, rx, stopped.clone()));
         inboxes.push(tx);
     }
     let schema = spec.schema.clone();
@@ -119,17 +122,50 @@ async fn write_all(
 /// error, discards the open files instead.
 async fn encode(
     mut writer: RecordBatchWriter,
+    partition: Option<String>,
     mut rx: mpsc::Receiver<RecordBatch>,
     stopped: Arc<AtomicBool>,
 ) -> Result<Vec<Add>, DeltaTableError> {
     while let Some(batch) = rx.recv().await {
-        writer.write(batch).await?;
+        let values = partition.as_deref().and_then(|p| {
+            let column = one_partition(&batch, p)?;
+            Some(IndexMap::from([(
+                p.to_string(),
+                ScalarExt::from_array(column, 0)?,
+            )]))
+        });
+        match values {
+            Some(values) => {
+                writer
+                    .write_partition(batch, &values, WriteMode::Default)
+                    .await?;
+            }
+            None => writer.write(batch).await?,
+        }
     }
     if stopped.load(Ordering::Acquire) {
         writer.reset();
         return Ok(Vec::new());
     }
     writer.flush().await
+}
+
+/// The partition column of a batch whose rows all hold the same value, not
+/// null, in it: such a batch goes to its partition's file as it is. Delta's
+/// `write` would split it by partition first, copying every column of every
+/// row even when there is one partition, as there is for most batches (one
+/// file's rows are mostly of one quarter).
+fn one_partition<'b>(batch: &'b RecordBatch, column: &str) -> Option<&'b dyn Array> {
+    let array = batch.column_by_name(column)?;
+    let values = array.as_string_opt::<i32>()?;
+    if values.is_empty() || values.null_count() > 0 {
+        return None;
+    }
+    let first = values.value(0);
+    values
+        .iter()
+        .all(|v| v == Some(first))
+        .then_some(array.as_ref())
 }
 
 /// Hands the source's batches to the writers, each to the first with room
@@ -229,5 +265,36 @@ impl Failure {
                 DeltaTableError::Generic(format!("a writer failed: {why}")),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+
+    fn batch(quarters: Vec<Option<&str>>) -> RecordBatch {
+        let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..quarters.len() as i64));
+        let q: ArrayRef = Arc::new(StringArray::from(quarters));
+        RecordBatch::try_from_iter([("id", ids), ("quarter", q)]).unwrap()
+    }
+
+    #[test]
+    fn a_batch_is_of_one_partition_when_every_row_holds_its_value() {
+        let one = batch(vec![Some("2024Q1"); 3]);
+        let col = one_partition(&one, "quarter").expect("one quarter");
+        assert_eq!(col.as_string::<i32>().value(0), "2024Q1");
+        for quarters in [
+            vec![Some("2024Q1"), Some("2024Q2"), Some("2024Q1")],
+            vec![Some("2024Q1"), None],
+            vec![None, None],
+            vec![],
+        ] {
+            let b = batch(quarters.clone());
+            assert!(one_partition(&b, "quarter").is_none(), "{quarters:?}");
+        }
+        // Not a text column, or no such column: Delta's own split.
+        assert!(one_partition(&one, "id").is_none());
+        assert!(one_partition(&one, "region").is_none());
     }
 }
