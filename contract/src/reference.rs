@@ -2,7 +2,9 @@
 //! code lists. Compiled into the binary so lookups need no lake.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+// foldhash: these maps are looked up several times for every row ingested,
+// and their keys are short (SipHash was most of each lookup).
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 /// The reference CSV files: (table name, file text).
@@ -86,9 +88,9 @@ pub struct Reference {
 
 impl Reference {
     fn load() -> Self {
-        let mut province_prefix = HashMap::new();
-        let mut province_name = HashMap::new();
-        let mut province_short = HashMap::new();
+        let mut province_prefix = HashMap::default();
+        let mut province_name = HashMap::default();
+        let mut province_short = HashMap::default();
         for r in rows(FILES[0].1) {
             province_short.insert(r[0][..2].to_string(), r[2].to_string());
             province_prefix.insert(r[0][..2].to_string(), r[0].to_string());

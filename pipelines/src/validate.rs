@@ -334,10 +334,22 @@ impl Validator {
 
     /// Validates one row.
     pub fn row<'r>(&mut self, rec: &'r RawRecord) -> Result<ValidRow<'r>, Rejection> {
+        self.row_with(rec, Vec::new())
+    }
+
+    /// [`Validator::row`] with the values put in `values` (cleared first):
+    /// a caller that hands back the last row's values saves an allocation a
+    /// row.
+    pub fn row_with<'r>(
+        &mut self,
+        rec: &'r RawRecord,
+        mut values: Vec<V<'r>>,
+    ) -> Result<ValidRow<'r>, Rejection> {
         if let Some(why) = &rec.malformed {
             return Err(reject(Reason::MalformedRow, why.clone()));
         }
-        let mut values = vec![V::Null; self.width];
+        values.clear();
+        values.resize(self.width, V::Null);
         let mut issues: Vec<(&'static str, Issue)> = Vec::new();
         let mut phone = None;
         let mut id_number = None;

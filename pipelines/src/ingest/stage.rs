@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
@@ -170,9 +169,14 @@ fn stage_inner(
     let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(2 * workers);
     let rx = Mutex::new(rx);
     let (otx, orx) = sync_channel::<Result<Validated, String>>(2 * workers);
+    // Validated rows go back to the reader, which fills their buffers again.
+    let (back_tx, back_rx) = sync_channel::<Vec<RawRecord>>(2 * workers);
     let mut issues: BTreeMap<(String, Issue), u64> = BTreeMap::new();
     std::thread::scope(|scope| -> Result<(), String> {
         scope.spawn(move || loop {
+            while let Ok(spent) = back_rx.try_recv() {
+                reader.recycle(spent);
+            }
             let batch = reader.next_batch(BATCH);
             let end = matches!(&batch, Ok(b) if b.is_empty()) || batch.is_err();
             if tx.send(batch).is_err() || end {
@@ -181,7 +185,7 @@ fn stage_inner(
         });
         let mut handles = Vec::new();
         for _ in 0..workers {
-            let otx = otx.clone();
+            let (otx, back_tx) = (otx.clone(), back_tx.clone());
             let (rx, map, headers, cols, split) =
                 (&rx, map.clone(), &headers, &cols, split.clone());
             let (file_v, run_v) = (file_v.clone(), run_v.clone());
@@ -217,6 +221,8 @@ fn stage_inner(
                         }
                     };
                     let out = worker.validate(&batch);
+                    // Dropped when the reader has enough rows back.
+                    let _ = back_tx.try_send(batch);
                     if otx.send(Ok(out)).is_err() {
                         // The writer gave up: let the reader run to its end
                         // so that no thread waits for ever.
@@ -227,7 +233,7 @@ fn stage_inner(
                 worker.validator.issues
             }));
         }
-        drop(otx);
+        drop((otx, back_tx));
         let mut failure = None;
         for msg in orx {
             match msg {
@@ -303,8 +309,10 @@ impl Worker<'_> {
             read: batch.len() as u64,
             ..Default::default()
         };
+        // One values buffer for the batch's rows, handed back row by row.
+        let mut spare = Vec::new();
         for rec in batch {
-            match self.validator.row(rec) {
+            match self.validator.row_with(rec, std::mem::take(&mut spare)) {
                 Ok(valid) => {
                     // `_run` and `_file` are the same for the whole file:
                     // added on the way to the lake, not staged per row. The
@@ -315,7 +323,7 @@ impl Worker<'_> {
                         _ => String::with_capacity(16),
                     };
                     hex.clear();
-                    let _ = write!(hex, "{:016x}", valid.hash);
+                    push_hex16(&mut hex, valid.hash);
                     self.lineage = [
                         V::I(rec.row as i64),
                         V::S(hex.into()),
@@ -323,6 +331,7 @@ impl Worker<'_> {
                     ];
                     let lineage = &self.lineage;
                     self.rows.push_iter(valid.values.iter().chain(lineage));
+                    spare = valid.values;
                 }
                 Err(rej) => {
                     out.quarantined += 1;
@@ -365,4 +374,36 @@ fn write_batch(
         *writer = Some(ScratchWriter::create(path, batch)?);
     }
     writer.as_mut().expect("writer just created").write(batch)
+}
+
+/// Appends `h` as sixteen lower-case hex digits, as `format!("{h:016x}")`
+/// writes it (without the formatting machinery: once a valid row).
+fn push_hex16(out: &mut String, h: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        out.push(char::from(HEX[((h >> (shift * 4)) & 15) as usize]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_hex16;
+
+    #[test]
+    fn hex_digits_as_format_writes_them() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut samples = vec![0, 1, 0xf, 0x10, u64::MAX, 0x0123_4567_89ab_cdef];
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(x >> (x % 64));
+        }
+        let mut out = String::new();
+        for h in samples {
+            out.clear();
+            push_hex16(&mut out, h);
+            assert_eq!(out, format!("{h:016x}"));
+        }
+    }
 }

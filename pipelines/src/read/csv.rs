@@ -9,7 +9,7 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
-use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader};
+use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Spent};
 
 const SAMPLE: usize = 1 << 20;
 
@@ -83,7 +83,9 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
     if !got {
         return Err(ReadError::new("the file is empty (no header line)"));
     }
-    let headers = text_fields(&first)
+    let mut header = Fields::default();
+    text_fields(&first, &mut header);
+    let headers = header
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -101,6 +103,7 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
             headers,
             row: 0,
             rec: csv::ByteRecord::new(),
+            spent: Spent::default(),
         }),
         info,
     ))
@@ -124,13 +127,13 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
 /// is UTF-8 every field is, and the fields are copied in one piece. A record
 /// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
 /// decoding the file would have done.
-fn text_fields(rec: &csv::ByteRecord) -> Fields {
+fn text_fields(rec: &csv::ByteRecord, fields: &mut Fields) {
     match std::str::from_utf8(rec.as_slice()) {
-        Ok(text) => Fields::from_parts(
+        Ok(text) => fields.set_parts(
             text,
             (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
         ),
-        Err(_) => rec.iter().map(String::from_utf8_lossy).collect(),
+        Err(_) => *fields = rec.iter().map(String::from_utf8_lossy).collect(),
     }
 }
 
@@ -139,6 +142,7 @@ struct CsvRecords {
     headers: Vec<String>,
     row: u64,
     rec: csv::ByteRecord,
+    spent: Spent,
 }
 
 impl RecordReader for CsvRecords {
@@ -147,25 +151,23 @@ impl RecordReader for CsvRecords {
     }
 
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
-        let mut out = Vec::with_capacity(max.min(8192));
+        let mut out = self.spent.batch(max.min(8192));
         while out.len() < max {
             match self.reader.read_byte_record(&mut self.rec) {
                 Ok(false) => break,
                 Ok(true) => {
                     self.row += 1;
-                    let fields = text_fields(&self.rec);
-                    let malformed = (fields.len() != self.headers.len()).then(|| {
+                    let mut rec = self.spent.row();
+                    text_fields(&self.rec, &mut rec.fields);
+                    let n = rec.fields.len();
+                    rec.row = self.row;
+                    rec.malformed = (n != self.headers.len()).then(|| {
                         format!(
-                            "the row has {} fields, the header has {}",
-                            fields.len(),
+                            "the row has {n} fields, the header has {}",
                             self.headers.len()
                         )
                     });
-                    out.push(RawRecord {
-                        row: self.row,
-                        fields,
-                        malformed,
-                    });
+                    out.push(rec);
                 }
                 Err(e) => {
                     return Err(ReadError::new(format!(
@@ -176,6 +178,10 @@ impl RecordReader for CsvRecords {
             }
         }
         Ok(out)
+    }
+
+    fn recycle(&mut self, spent: Vec<RawRecord>) {
+        self.spent.give(spent);
     }
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 pub use self::csv::detect_encoding;
 
 /// One data row as text; `row` is 1 for the first row after the header.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RawRecord {
     pub row: u64,
     pub fields: Fields,
@@ -45,6 +45,15 @@ impl Fields {
             text: text.to_string(),
             ends: ends.collect(),
         }
+    }
+
+    /// [`Fields::from_parts`] into this row's buffers (no allocation when
+    /// they have room).
+    pub fn set_parts(&mut self, text: &str, ends: impl Iterator<Item = usize>) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.ends.clear();
+        self.ends.extend(ends);
     }
 
     /// Appends one field.
@@ -149,6 +158,45 @@ pub trait RecordReader: Send {
     /// on the reading thread they were the slowest step of their files).
     fn split(&self) -> Option<Split> {
         None
+    }
+    /// Takes back rows of an earlier batch once they are validated, so that
+    /// their buffers can be filled again (readers that keep none drop them).
+    fn recycle(&mut self, _spent: Vec<RawRecord>) {}
+}
+
+/// Rows handed back once validated ([`RecordReader::recycle`]), whose
+/// buffers a reader fills again: no allocation a row, and no row freed on
+/// another thread than the one that made it.
+#[derive(Default)]
+pub struct Spent {
+    rows: Vec<RawRecord>,
+    batches: Vec<Vec<RawRecord>>,
+}
+
+impl Spent {
+    /// At most this many rows wait to be filled again.
+    const MAX_ROWS: usize = 1 << 16;
+
+    pub fn give(&mut self, mut batch: Vec<RawRecord>) {
+        if self.rows.len() < Self::MAX_ROWS {
+            self.rows.append(&mut batch);
+        }
+        if self.batches.len() < 8 {
+            batch.clear();
+            self.batches.push(batch);
+        }
+    }
+
+    /// An empty batch, with room when one came back.
+    pub fn batch(&mut self, room: usize) -> Vec<RawRecord> {
+        self.batches
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(room))
+    }
+
+    /// A row to fill: one that came back, or a new one.
+    pub fn row(&mut self) -> RawRecord {
+        self.rows.pop().unwrap_or_default()
     }
 }
 

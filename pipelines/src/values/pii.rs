@@ -86,6 +86,11 @@ pub fn redacted(text: Cow<'_, str>) -> Cow<'_, str> {
     if !has_digit_run(text.as_bytes(), 11) {
         return text;
     }
+    // An ID number is seventeen digits in a row and more: without such a
+    // run (a text with a phone number only) there is no ID to replace.
+    if !has_digit_run(text.as_bytes(), 17) {
+        return Cow::Owned(replace_mobiles(&text));
+    }
     Cow::Owned(replace_mobiles(&replace_ids(&text)))
 }
 
