@@ -169,14 +169,9 @@ fn stage_inner(
     let (tx, rx) = sync_channel::<Result<Vec<RawRecord>, ReadError>>(2 * workers);
     let rx = Mutex::new(rx);
     let (otx, orx) = sync_channel::<Result<Validated, String>>(2 * workers);
-    // Validated rows go back to the reader, which fills their buffers again.
-    let (back_tx, back_rx) = sync_channel::<Vec<RawRecord>>(2 * workers);
     let mut issues: BTreeMap<(String, Issue), u64> = BTreeMap::new();
     std::thread::scope(|scope| -> Result<(), String> {
         scope.spawn(move || loop {
-            while let Ok(spent) = back_rx.try_recv() {
-                reader.recycle(spent);
-            }
             let batch = reader.next_batch(BATCH);
             let end = matches!(&batch, Ok(b) if b.is_empty()) || batch.is_err();
             if tx.send(batch).is_err() || end {
@@ -185,7 +180,7 @@ fn stage_inner(
         });
         let mut handles = Vec::new();
         for _ in 0..workers {
-            let (otx, back_tx) = (otx.clone(), back_tx.clone());
+            let otx = otx.clone();
             let (rx, map, headers, cols, split) =
                 (&rx, map.clone(), &headers, &cols, split.clone());
             let (file_v, run_v) = (file_v.clone(), run_v.clone());
@@ -221,8 +216,6 @@ fn stage_inner(
                         }
                     };
                     let out = worker.validate(&batch);
-                    // Dropped when the reader has enough rows back.
-                    let _ = back_tx.try_send(batch);
                     if otx.send(Ok(out)).is_err() {
                         // The writer gave up: let the reader run to its end
                         // so that no thread waits for ever.
@@ -233,7 +226,7 @@ fn stage_inner(
                 worker.validator.issues
             }));
         }
-        drop((otx, back_tx));
+        drop(otx);
         let mut failure = None;
         for msg in orx {
             match msg {

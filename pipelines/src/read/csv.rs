@@ -9,7 +9,7 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
-use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Spent};
+use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader};
 
 const SAMPLE: usize = 1 << 20;
 
@@ -103,7 +103,6 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
             headers,
             row: 0,
             rec: csv::ByteRecord::new(),
-            spent: Spent::default(),
         }),
         info,
     ))
@@ -142,7 +141,6 @@ struct CsvRecords {
     headers: Vec<String>,
     row: u64,
     rec: csv::ByteRecord,
-    spent: Spent,
 }
 
 impl RecordReader for CsvRecords {
@@ -151,13 +149,13 @@ impl RecordReader for CsvRecords {
     }
 
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
-        let mut out = self.spent.batch(max.min(8192));
+        let mut out = Vec::with_capacity(max.min(8192));
         while out.len() < max {
             match self.reader.read_byte_record(&mut self.rec) {
                 Ok(false) => break,
                 Ok(true) => {
                     self.row += 1;
-                    let mut rec = self.spent.row();
+                    let mut rec = RawRecord::default();
                     text_fields(&self.rec, &mut rec.fields);
                     let n = rec.fields.len();
                     rec.row = self.row;
@@ -178,10 +176,6 @@ impl RecordReader for CsvRecords {
             }
         }
         Ok(out)
-    }
-
-    fn recycle(&mut self, spent: Vec<RawRecord>) {
-        self.spent.give(spent);
     }
 }
 

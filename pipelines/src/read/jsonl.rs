@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Spent, Split};
+use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Split};
 
 /// No source has more than a few dozen columns; a file with thousands of
 /// keys would make every row that wide.
@@ -97,7 +97,6 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
             headers,
             index,
             line: 0,
-            spent: Spent::default(),
         }),
         info,
     ))
@@ -262,7 +261,6 @@ struct JsonRecords {
     headers: Vec<String>,
     index: Arc<HashMap<String, usize>>,
     line: u64,
-    spent: Spent,
 }
 
 /// Why a line is not a row: not JSON, or JSON but not an object.
@@ -312,7 +310,7 @@ impl RecordReader for JsonRecords {
 
     /// The file's lines, each as the one field of its row (see `split`).
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
-        let mut out = self.spent.batch(max.min(8192));
+        let mut out = Vec::new();
         while out.len() < max {
             let cannot = |e: &dyn fmt::Display| format!("cannot read line {}: {e}", self.line + 1);
             let more = read_line_bytes(&mut self.lines, &mut self.buf)
@@ -328,7 +326,7 @@ impl RecordReader for JsonRecords {
             if text.trim().is_empty() {
                 continue;
             }
-            let mut rec = self.spent.row();
+            let mut rec = RawRecord::default();
             rec.fields.set_parts(text, std::iter::once(text.len()));
             rec.row = self.line;
             rec.malformed = None;
@@ -342,10 +340,6 @@ impl RecordReader for JsonRecords {
         Some(Arc::new(move |rows: &mut [RawRecord]| {
             split_lines(&index, width, rows)
         }))
-    }
-
-    fn recycle(&mut self, spent: Vec<RawRecord>) {
-        self.spent.give(spent);
     }
 }
 

@@ -159,45 +159,6 @@ pub trait RecordReader: Send {
     fn split(&self) -> Option<Split> {
         None
     }
-    /// Takes back rows of an earlier batch once they are validated, so that
-    /// their buffers can be filled again (readers that keep none drop them).
-    fn recycle(&mut self, _spent: Vec<RawRecord>) {}
-}
-
-/// Rows handed back once validated ([`RecordReader::recycle`]), whose
-/// buffers a reader fills again: no allocation a row, and no row freed on
-/// another thread than the one that made it.
-#[derive(Default)]
-pub struct Spent {
-    rows: Vec<RawRecord>,
-    batches: Vec<Vec<RawRecord>>,
-}
-
-impl Spent {
-    /// At most this many rows wait to be filled again.
-    const MAX_ROWS: usize = 1 << 16;
-
-    pub fn give(&mut self, mut batch: Vec<RawRecord>) {
-        if self.rows.len() < Self::MAX_ROWS {
-            self.rows.append(&mut batch);
-        }
-        if self.batches.len() < 8 {
-            batch.clear();
-            self.batches.push(batch);
-        }
-    }
-
-    /// An empty batch, with room when one came back.
-    pub fn batch(&mut self, room: usize) -> Vec<RawRecord> {
-        self.batches
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(room))
-    }
-
-    /// A row to fill: one that came back, or a new one.
-    pub fn row(&mut self) -> RawRecord {
-        self.rows.pop().unwrap_or_default()
-    }
 }
 
 /// Splits a batch of rows into fields in place (see [`RecordReader::split`]).
