@@ -83,9 +83,7 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
     if !got {
         return Err(ReadError::new("the file is empty (no header line)"));
     }
-    let mut header = Fields::default();
-    text_fields(&first, &mut header);
-    let headers = header
+    let headers = text_fields(&first)
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -126,13 +124,13 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
 /// is UTF-8 every field is, and the fields are copied in one piece. A record
 /// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
 /// decoding the file would have done.
-fn text_fields(rec: &csv::ByteRecord, fields: &mut Fields) {
+fn text_fields(rec: &csv::ByteRecord) -> Fields {
     match std::str::from_utf8(rec.as_slice()) {
-        Ok(text) => fields.set_parts(
+        Ok(text) => Fields::from_parts(
             text,
             (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
         ),
-        Err(_) => *fields = rec.iter().map(String::from_utf8_lossy).collect(),
+        Err(_) => rec.iter().map(String::from_utf8_lossy).collect(),
     }
 }
 
@@ -155,17 +153,19 @@ impl RecordReader for CsvRecords {
                 Ok(false) => break,
                 Ok(true) => {
                     self.row += 1;
-                    let mut rec = RawRecord::default();
-                    text_fields(&self.rec, &mut rec.fields);
-                    let n = rec.fields.len();
-                    rec.row = self.row;
-                    rec.malformed = (n != self.headers.len()).then(|| {
+                    let fields = text_fields(&self.rec);
+                    let malformed = (fields.len() != self.headers.len()).then(|| {
                         format!(
-                            "the row has {n} fields, the header has {}",
+                            "the row has {} fields, the header has {}",
+                            fields.len(),
                             self.headers.len()
                         )
                     });
-                    out.push(rec);
+                    out.push(RawRecord {
+                        row: self.row,
+                        fields,
+                        malformed,
+                    });
                 }
                 Err(e) => {
                     return Err(ReadError::new(format!(

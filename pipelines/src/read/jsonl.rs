@@ -326,11 +326,11 @@ impl RecordReader for JsonRecords {
             if text.trim().is_empty() {
                 continue;
             }
-            let mut rec = RawRecord::default();
-            rec.fields.set_parts(text, std::iter::once(text.len()));
-            rec.row = self.line;
-            rec.malformed = None;
-            out.push(rec);
+            out.push(RawRecord {
+                row: self.line,
+                fields: std::iter::once(text).collect(),
+                malformed: None,
+            });
         }
         Ok(out)
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 pub use self::csv::detect_encoding;
 
 /// One data row as text; `row` is 1 for the first row after the header.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RawRecord {
     pub row: u64,
     pub fields: Fields,
@@ -45,15 +45,6 @@ impl Fields {
             text: text.to_string(),
             ends: ends.collect(),
         }
-    }
-
-    /// [`Fields::from_parts`] into this row's buffers (no allocation when
-    /// they have room).
-    pub fn set_parts(&mut self, text: &str, ends: impl Iterator<Item = usize>) {
-        self.text.clear();
-        self.text.push_str(text);
-        self.ends.clear();
-        self.ends.extend(ends);
     }
 
     /// Appends one field.
