@@ -10,7 +10,7 @@ pub fn trim(s: &str) -> &str {
     let blank = |c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}';
     let b = s.as_bytes();
     // A byte E4..E9 leads a three-byte character U+4000..U+9FFF: CJK
-    // ideographs, none of them blank.
+    // ideographs and a few symbols, none of them blank.
     let cjk = |lead: Option<&u8>| lead.is_some_and(|l| (0xE4..=0xE9).contains(l));
     let first_kept = b.first().is_some_and(u8::is_ascii_graphic) || cjk(b.first());
     let last_kept =
@@ -18,12 +18,9 @@ pub fn trim(s: &str) -> &str {
     if first_kept && last_kept {
         return s;
     }
-    match (b.first(), b.last()) {
-        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
-        _ => match (s.chars().next(), s.chars().next_back()) {
-            (Some(f), Some(l)) if !blank(f) && !blank(l) => s,
-            _ => s.trim_matches(blank),
-        },
+    match (s.chars().next(), s.chars().next_back()) {
+        (Some(f), Some(l)) if !blank(f) && !blank(l) => s,
+        _ => s.trim_matches(blank),
     }
 }
 
