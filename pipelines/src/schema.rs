@@ -85,9 +85,10 @@ pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
     ))
 }
 
-/// The text columns of a source's table whose values seldom repeat: the
+/// The columns of a source's table whose values seldom repeat: the
 /// key, credit codes, free text with numbers redacted, item lists,
-/// `consumer_key` and `_hash`. They are written without a dictionary:
+/// `consumer_key`, `_hash` and `_row` (a file's row number, never repeated
+/// in a file). They are written without a dictionary:
 /// interning values for dictionaries took about a quarter of the append's
 /// encoding (perf, 5M-row file), and for these columns the writer builds a
 /// dictionary only to give it up once the dictionary page is full. Codes, enumerations, names,
@@ -106,7 +107,26 @@ pub fn seldom_repeated_columns(src: &Source) -> Vec<&'static str> {
         out.push("consumer_key");
     }
     out.push("_hash");
+    out.push("_row");
     out
+}
+
+/// The columns of a source's table written without statistics (no min,
+/// max or null count in the Parquet file, so none in the Delta log): text
+/// other than the key and the file lineage. Their values arrive in no
+/// order, so a file's or a page's minimum and maximum span nearly every
+/// value and skip nothing, while computing them compared every value twice
+/// (docs/benchmarks.md, session 18). The key (in file order, which the
+/// MERGE's file pruning reads), times, dates, amounts, flags, `_row` and
+/// the constant `_run` and `_file` keep theirs.
+pub fn unindexed_columns(src: &Source) -> Vec<&'static str> {
+    lake_columns(src)
+        .into_iter()
+        .filter(|(n, t)| {
+            *t == OutType::Str && *n != src.key && !FILE_LINEAGE.contains(n) && *n != "quarter"
+        })
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// The lineage columns that hold one value for a whole staged file (the run
@@ -293,6 +313,37 @@ mod tests {
     use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
     use arrow::datatypes::Int64Type;
 
+    /// The columns without statistics are text columns of the table; the
+    /// key, the file lineage, times, amounts and `_row` keep theirs.
+    #[test]
+    fn unindexed_columns_are_text_but_the_key_and_lineage() {
+        for src in wangjian_contract::sources::SOURCES {
+            let cols = lake_columns(src);
+            let plain = unindexed_columns(src);
+            for c in &plain {
+                let t = cols.iter().find(|(n, _)| n == c).map(|(_, t)| *t);
+                assert_eq!(t, Some(OutType::Str), "{}: {c}", src.name);
+            }
+            for c in [src.key, "_run", "_file", "_row", "updated_at"] {
+                assert!(!plain.contains(&c), "{}: {c}", src.name);
+            }
+        }
+        let complaints = wangjian_contract::sources::source("complaints").unwrap();
+        let plain = unindexed_columns(complaints);
+        for c in [
+            "description",
+            "consumer_key",
+            "_hash",
+            "region_code",
+            "status",
+        ] {
+            assert!(plain.contains(&c), "{c}");
+        }
+        for c in ["received_at", "amount_yuan", "quarter"] {
+            assert!(!plain.contains(&c), "{c}");
+        }
+    }
+
     /// Every column written without a dictionary is a column of the
     /// table; complaints' key, text and hashes are among them, its codes
     /// are not.
@@ -306,7 +357,7 @@ mod tests {
         }
         let complaints = wangjian_contract::sources::source("complaints").unwrap();
         let plain = seldom_repeated_columns(complaints);
-        for c in ["record_id", "description", "consumer_key", "_hash"] {
+        for c in ["record_id", "description", "consumer_key", "_hash", "_row"] {
             assert!(plain.contains(&c), "{c}");
         }
         for c in ["region_code", "status", "quarter", "received_at", "_file"] {

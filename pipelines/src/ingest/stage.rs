@@ -13,7 +13,7 @@ use arrow::array::RecordBatch;
 
 use chrono::NaiveDateTime;
 use parquet::basic::Compression;
-use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 
 use super::report::FileReport;
 use super::scratch::{ScratchWriter, EXTENSION};
@@ -50,6 +50,9 @@ pub fn table_props(src: &Source) -> WriterProperties {
     let mut b = lake_props();
     for c in crate::schema::seldom_repeated_columns(src) {
         b = b.set_column_dictionary_enabled(c.into(), false);
+    }
+    for c in crate::schema::unindexed_columns(src) {
+        b = b.set_column_statistics_enabled(c.into(), EnabledStatistics::None);
     }
     b.build()
 }
@@ -380,7 +383,46 @@ fn push_hex16(out: &mut String, h: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_hex16;
+    use super::{push_hex16, table_props};
+    use parquet::file::properties::EnabledStatistics;
+    use parquet::schema::types::ColumnPath;
+
+    /// A complaints table file: no statistics for its free text and codes,
+    /// page statistics for its key and times; no dictionary for the key,
+    /// the row number or the text, one for the codes.
+    #[test]
+    fn complaints_files_keep_statistics_where_they_can_skip() {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        let p = table_props(src);
+        let col = |c: &str| ColumnPath::from(c);
+        for c in ["description", "consumer_key", "_hash", "region_code"] {
+            assert_eq!(
+                p.statistics_enabled(&col(c)),
+                EnabledStatistics::None,
+                "{c}"
+            );
+        }
+        for c in [
+            "record_id",
+            "received_at",
+            "amount_yuan",
+            "_run",
+            "_file",
+            "_row",
+        ] {
+            assert_eq!(
+                p.statistics_enabled(&col(c)),
+                EnabledStatistics::Page,
+                "{c}"
+            );
+        }
+        for c in ["record_id", "_row", "description", "_hash"] {
+            assert!(!p.dictionary_enabled(&col(c)), "{c}");
+        }
+        for c in ["region_code", "received_at", "_file"] {
+            assert!(p.dictionary_enabled(&col(c)), "{c}");
+        }
+    }
 
     #[test]
     fn hex_digits_as_format_writes_them() {
