@@ -107,8 +107,8 @@ impl Lake {
 
 /// The ending of a run's staged rows (Arrow IPC files).
 pub const STAGED_ROWS_EXTENSION: &str = "arrow";
-/// The ending of the version pass's bucket files.
+/// The ending of the version records and the version pass's bucket files.
 pub const SPILL_EXTENSION: &str = "bin";
 /// The endings of the files a run writes in its staging folder: staged rows,
-/// Parquet files on their way to a table, and bucket files.
+/// Parquet files on their way to a table, version records and bucket files.
 pub const STAGING_EXTENSIONS: [&str; 3] = [STAGED_ROWS_EXTENSION, "parquet", SPILL_EXTENSION];

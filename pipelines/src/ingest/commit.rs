@@ -29,14 +29,6 @@ use crate::schema::{lake_columns, schema_of, staging_columns};
 use crate::IngestError;
 use wangjian_contract::sources::Source;
 
-/// The place of a column in the staging schema.
-pub(super) fn staging_index(src: &Source, name: &str) -> usize {
-    staging_columns(src)
-        .iter()
-        .position(|(n, _)| *n == name)
-        .expect("known column")
-}
-
 pub(super) fn strings(a: &dyn Array) -> Result<arrow::array::StringArray, IngestError> {
     let c = cast(a, &DataType::Utf8).map_err(|e| IngestError::Staging(e.to_string()))?;
     Ok(c.as_string::<i32>().clone())

@@ -126,6 +126,14 @@ impl Outgoing {
             }
             let cur = self.current.as_mut().expect("opened");
             let Some(batch) = cur.batches.next() else {
+                if cur.pos != cur.file.decisions.len() {
+                    return Err(IngestError::Staging(format!(
+                        "{}: {} staged rows for {} decisions",
+                        cur.file.path.display(),
+                        cur.pos,
+                        cur.file.decisions.len()
+                    )));
+                }
                 self.current = None;
                 continue;
             };
@@ -144,7 +152,12 @@ impl Outgoing {
             if cur.all_new {
                 return Ok(Some(batch));
             }
-            let decided = &cur.file.decisions[rows];
+            let Some(decided) = cur.file.decisions.get(rows) else {
+                return Err(IngestError::Staging(format!(
+                    "{}: more staged rows than decisions",
+                    path.display()
+                )));
+            };
             let mask = |want: Decision| -> BooleanArray {
                 decided.iter().map(|d| Some(*d == want)).collect()
             };

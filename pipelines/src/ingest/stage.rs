@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
@@ -17,6 +19,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPrope
 
 use super::report::FileReport;
 use super::scratch::{ScratchWriter, EXTENSION};
+use super::versions::version_records;
 use crate::batch::{RowsBuilder, V};
 use crate::outcome::{Issue, Reason};
 use crate::read::{self, RawRecord, ReadError};
@@ -33,6 +36,9 @@ pub struct Staged {
     pub data: Option<PathBuf>,
     /// Quarantined rows (quarantine schema); `None` when there are none.
     pub quarantine: Option<PathBuf>,
+    /// The valid rows' version records (`versions::version_records`), in
+    /// the staged rows' order; `Some` when `data` is.
+    pub versions: Option<PathBuf>,
 }
 
 /// How the lake's Parquet files are written.
@@ -89,10 +95,16 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
     let q_path = cx
         .dir
         .join(format!("{}-{seq:05}.quarantine.{EXTENSION}", src.name));
+    let v_path = cx.dir.join(format!(
+        "{}-{seq:05}.versions.{}",
+        src.name,
+        wangjian_lake::SPILL_EXTENSION
+    ));
     // A panic here would be a bug, never a property of the input: the file is
     // rejected with the message and the run goes on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        stage_inner(src, path, seq, cx, &data_path, &q_path, &mut report)
+        let paths = [data_path.as_path(), &q_path, &v_path];
+        stage_inner(src, path, seq, cx, paths, &mut report)
     }))
     .unwrap_or_else(|p| {
         let msg = p
@@ -109,10 +121,12 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
             report,
             data: has_data.then_some(data_path),
             quarantine: has_q.then_some(q_path),
+            versions: has_data.then_some(v_path),
         },
         Err(why) => {
-            let _ = std::fs::remove_file(&data_path);
-            let _ = std::fs::remove_file(&q_path);
+            for p in [&data_path, &q_path, &v_path] {
+                let _ = std::fs::remove_file(p);
+            }
             let format = report.format;
             let encoding = report.encoding.clone();
             Staged {
@@ -126,6 +140,7 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
                 },
                 data: None,
                 quarantine: None,
+                versions: None,
             }
         }
     }
@@ -136,8 +151,7 @@ fn stage_inner(
     path: &Path,
     seq: usize,
     cx: &StageCtx,
-    data_path: &Path,
-    q_path: &Path,
+    [data_path, q_path, v_path]: [&Path; 3],
     report: &mut FileReport,
 ) -> Result<(bool, bool), String> {
     report.format = read::format_of(path);
@@ -160,6 +174,7 @@ fn stage_inner(
     let cols = staging_columns(src);
     let mut data_w: Option<ScratchWriter> = None;
     let mut q_w: Option<ScratchWriter> = None;
+    let mut v_w: Option<BufWriter<File>> = None;
     let file_v = V::S(report.file.clone().into());
     let run_v = V::S(cx.run.to_string().into());
     // One reader thread decodes; `workers` threads validate (rows keep their
@@ -219,7 +234,7 @@ fn stage_inner(
                         }
                     };
                     let out = worker.validate(&batch);
-                    if otx.send(Ok(out)).is_err() {
+                    if otx.send(out).is_err() {
                         // The writer gave up: let the reader run to its end
                         // so that no thread waits for ever.
                         while rx.lock().map(|r| r.recv().is_ok()).unwrap_or(false) {}
@@ -241,6 +256,7 @@ fn stage_inner(
                     }
                     if let Some(b) = v.data {
                         write_batch(&mut data_w, data_path, &b)?;
+                        write_records(&mut v_w, v_path, &v.versions)?;
                     }
                     if let Some(b) = v.quarantine {
                         write_batch(&mut q_w, q_path, &b)?;
@@ -279,6 +295,10 @@ fn stage_inner(
     for w in [data_w, q_w].into_iter().flatten() {
         w.close()?;
     }
+    if let Some(mut w) = v_w {
+        w.flush()
+            .map_err(|e| format!("cannot write {}: {e}", v_path.display()))?;
+    }
     Ok((has_data, has_q))
 }
 
@@ -298,9 +318,10 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    /// Validates one batch: valid rows with their lineage, refused rows
-    /// with their reason and raw text (personal data removed).
-    fn validate(&mut self, batch: &[RawRecord]) -> Validated {
+    /// Validates one batch: valid rows with their lineage and version
+    /// records, refused rows with their reason and raw text (personal data
+    /// removed).
+    fn validate(&mut self, batch: &[RawRecord]) -> Result<Validated, String> {
         let mut out = Validated {
             read: batch.len() as u64,
             ..Default::default()
@@ -346,8 +367,11 @@ impl Worker<'_> {
             }
         }
         out.data = (!self.rows.is_empty()).then(|| self.rows.finish());
+        if let Some(b) = &out.data {
+            out.versions = version_records(self.src, b).map_err(|e| e.to_string())?;
+        }
         out.quarantine = (!self.qrows.is_empty()).then(|| self.qrows.finish());
-        out
+        Ok(out)
     }
 }
 
@@ -358,6 +382,8 @@ struct Validated {
     quarantined: u64,
     reasons: BTreeMap<Reason, u64>,
     data: Option<RecordBatch>,
+    /// The version records of `data`'s rows.
+    versions: Vec<u8>,
     quarantine: Option<RecordBatch>,
 }
 
@@ -370,6 +396,24 @@ fn write_batch(
         *writer = Some(ScratchWriter::create(path, batch)?);
     }
     writer.as_mut().expect("writer just created").write(batch)
+}
+
+/// Appends a batch's version records to the file's (created on first use).
+fn write_records(
+    writer: &mut Option<BufWriter<File>>,
+    path: &Path,
+    records: &[u8],
+) -> Result<(), String> {
+    let why = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    if writer.is_none() {
+        let f = File::create(path).map_err(why)?;
+        *writer = Some(BufWriter::with_capacity(1 << 16, f));
+    }
+    writer
+        .as_mut()
+        .expect("writer just created")
+        .write_all(records)
+        .map_err(why)
 }
 
 /// Appends `h` as sixteen lower-case hex digits, as `format!("{h:016x}")`

@@ -1,8 +1,9 @@
 //! Deciding versions without a map of every key in memory.
 //!
 //! Each staged row is reduced to a fixed-size record (key hash, version,
-//! file, row, content hash, place in its staged file) and written to one of
-//! K bucket files by its key hash; the table's held versions go the same way
+//! file, row, content hash, place in its staged file) while it is staged
+//! ([`version_records`]), and pass 1 writes the records to one of K bucket
+//! files by their key hash; the table's held versions go the same way
 //! to K more. Then each bucket on its own (two at a time): the run's best
 //! row of each key (a map of the bucket's keys only), the held version of
 //! those keys (streamed), and the decision of each best row, set in a byte
@@ -22,8 +23,7 @@ use futures::StreamExt;
 use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::commit::{micros, staging_index, strings};
-use super::scratch::open_batches;
+use super::commit::{micros, strings};
 use super::stage::Staged;
 use crate::IngestError;
 use wangjian_contract::sources::Source;
@@ -136,51 +136,79 @@ impl Spill {
     }
 }
 
-/// Pass 1: every staged row to its bucket; the row count of each file.
+/// The version records of a batch of staged rows, in their order: each
+/// row's record as the buckets take it, with its file and place left zero
+/// (pass 1 sets them). Written beside the staged rows while a file is
+/// staged (on the validator threads), so that pass 1 reads these small
+/// records instead of the staged files whole.
+pub(super) fn version_records(
+    src: &Source,
+    batch: &arrow::array::RecordBatch,
+) -> Result<Vec<u8>, IngestError> {
+    let col = |name: &str| {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| IngestError::Staging(format!("staged rows: no column {name}")))
+    };
+    let keys = strings(col(src.key)?)?;
+    let ts = micros(col("updated_at")?)?;
+    let rows = col("_row")?.as_primitive::<Int64Type>();
+    let seqs = col("_seq")?.as_primitive::<Int64Type>();
+    let hashes = strings(col("_hash")?)?;
+    let mut out = Vec::with_capacity(batch.num_rows() * ROW_BYTES);
+    for i in 0..batch.num_rows() {
+        let r = Row {
+            key: key_hash(keys.value(i)),
+            rank: (ts.value(i), seqs.value(i), rows.value(i)),
+            hash: u64::from_str_radix(hashes.value(i), 16).unwrap_or(1),
+            file: 0,
+            pos: 0,
+        };
+        r.write(&mut out).expect("writing to memory");
+    }
+    Ok(out)
+}
+
+/// Pass 1: every staged row's record (from the file's version records) to
+/// its bucket, with its file and place; the row count of each file.
 fn spill_run(
     src: &Source,
     staged: &[Staged],
     dir: &Path,
     buckets: usize,
 ) -> Result<(Vec<PathBuf>, Vec<usize>), IngestError> {
-    let proj = [
-        staging_index(src, src.key),
-        staging_index(src, "updated_at"),
-        staging_index(src, "_row"),
-        staging_index(src, "_seq"),
-        staging_index(src, "_hash"),
-    ];
     let mut spill = Spill::create(dir, &format!("{}-run", src.name), buckets)?;
     let mut counts = vec![0usize; staged.len()];
     for (file, s) in staged.iter().enumerate() {
-        let Some(path) = &s.data else { continue };
+        let Some(data) = &s.data else { continue };
+        let path = s.versions.as_deref().ok_or_else(|| {
+            IngestError::Staging(format!("{}: no version records", data.display()))
+        })?;
         let mut pos = 0u32;
-        for batch in open_batches(path, Some(&proj))? {
-            let batch =
-                batch.map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
-            // A projection keeps the file's column order: read by name.
-            let col = |name: &str| {
-                batch.column_by_name(name).ok_or_else(|| {
-                    IngestError::Staging(format!("{}: no column {name}", path.display()))
-                })
-            };
-            let keys = strings(col(src.key)?)?;
-            let ts = micros(col("updated_at")?)?;
-            let rows = col("_row")?.as_primitive::<Int64Type>();
-            let seqs = col("_seq")?.as_primitive::<Int64Type>();
-            let hashes = strings(col("_hash")?)?;
-            for i in 0..batch.num_rows() {
-                let r = Row {
-                    key: key_hash(keys.value(i)),
-                    rank: (ts.value(i), seqs.value(i), rows.value(i)),
-                    hash: u64::from_str_radix(hashes.value(i), 16).unwrap_or(1),
-                    file: file as u32,
-                    pos,
-                };
-                let (w, p) = spill.writer(bucket(r.key, buckets));
-                r.write(w).map_err(|e| IngestError::io(p, e))?;
-                pos += 1;
+        let mut failed = None;
+        each_record::<ROW_BYTES>(path, |rec| {
+            if failed.is_some() {
+                return;
             }
+            let mut rec = *rec;
+            rec[48..52].copy_from_slice(&(file as u32).to_le_bytes());
+            rec[52..56].copy_from_slice(&pos.to_le_bytes());
+            let key = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
+            let (w, p) = spill.writer(bucket(key, buckets));
+            if let Err(e) = w.write_all(&rec) {
+                failed = Some(IngestError::io(p, e));
+            }
+            pos += 1;
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let expected = s.report.read.saturating_sub(s.report.quarantined);
+        if u64::from(pos) != expected {
+            return Err(IngestError::Staging(format!(
+                "{}: {pos} version records for {expected} staged rows",
+                path.display()
+            )));
         }
         counts[file] = pos as usize;
     }
@@ -394,6 +422,106 @@ mod tests {
         r.write(&mut v).unwrap();
         assert_eq!(v.len(), ROW_BYTES);
         assert_eq!(Row::read(v.as_slice().try_into().unwrap()), r);
+    }
+
+    /// Staged rows of `keys` (key, version micros), as a staged file's
+    /// batch holds them (only the columns the records read).
+    fn staged_batch(key: &str, seq: i64, keys: &[(&str, i64)]) -> arrow::array::RecordBatch {
+        use arrow::array::{Int64Array, StringArray, TimestampMicrosecondArray};
+        let n = keys.len() as i64;
+        arrow::array::RecordBatch::try_from_iter([
+            (
+                key,
+                std::sync::Arc::new(StringArray::from_iter_values(keys.iter().map(|k| k.0)))
+                    as arrow::array::ArrayRef,
+            ),
+            (
+                "updated_at",
+                std::sync::Arc::new(TimestampMicrosecondArray::from_iter_values(
+                    keys.iter().map(|k| k.1),
+                )),
+            ),
+            (
+                "_row",
+                std::sync::Arc::new(Int64Array::from_iter_values(2..2 + n)),
+            ),
+            (
+                "_seq",
+                std::sync::Arc::new(Int64Array::from(vec![seq; keys.len()])),
+            ),
+            (
+                "_hash",
+                std::sync::Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("{:016x}", 1000 + i)),
+                )),
+            ),
+        ])
+        .unwrap()
+    }
+
+    /// The records written beside two staged files go to the buckets with
+    /// their file and place: each key's latest row wins, across files; a
+    /// file whose records do not match its staged rows is an error.
+    #[test]
+    fn version_records_go_to_the_buckets_with_their_places() {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            staged_batch(src.key, 0, &[("K1", 1), ("K2", 1), ("K1", 2)]),
+            staged_batch(src.key, 1, &[("K2", 5)]),
+        ];
+        let mut staged = Vec::new();
+        for (i, b) in files.iter().enumerate() {
+            let records = version_records(src, b).unwrap();
+            assert_eq!(records.len(), b.num_rows() * ROW_BYTES);
+            let first = Row::read(records[..ROW_BYTES].try_into().unwrap());
+            assert_eq!(first.key, key_hash(if i == 0 { "K1" } else { "K2" }));
+            assert_eq!(first.hash, 1000);
+            assert_eq!((first.file, first.pos), (0, 0));
+            let path = dir.path().join(format!("v{i}.bin"));
+            std::fs::write(&path, records).unwrap();
+            staged.push(Staged {
+                report: super::super::report::FileReport {
+                    read: b.num_rows() as u64 + 1,
+                    quarantined: 1,
+                    ..Default::default()
+                },
+                data: Some(dir.path().join(format!("d{i}.arrow"))),
+                quarantine: None,
+                versions: Some(path),
+            });
+        }
+        let (run, counts) = spill_run(src, &staged, dir.path(), 2).unwrap();
+        assert_eq!(counts, vec![3, 1]);
+        let held = Spill::create(dir.path(), "held", 2)
+            .unwrap()
+            .finish()
+            .unwrap();
+        let mut d: Vec<Vec<Decision>> = counts.iter().map(|&n| vec![Superseded; n]).collect();
+        decide_buckets(&run, &held, &mut d).unwrap();
+        assert_eq!(d, vec![vec![Superseded, Superseded, Insert], vec![Insert]]);
+
+        // Records that do not match the file's staged rows, or none at all.
+        std::fs::write(
+            dir.path().join("v0.bin"),
+            version_records(src, &files[0]).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("v1.bin"),
+            version_records(src, &files[1]).unwrap(),
+        )
+        .unwrap();
+        staged[1].report.read += 1;
+        let e = spill_run(src, &staged, dir.path(), 2).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("1 version records for 2 staged rows"),
+            "{e}"
+        );
+        staged[0].versions = None;
+        let e = spill_run(src, &staged, dir.path(), 2).unwrap_err();
+        assert!(e.to_string().contains("no version records"), "{e}");
     }
 
     /// Decisions for `rows` against `held`, through `buckets` spill files.
