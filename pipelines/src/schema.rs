@@ -118,7 +118,8 @@ pub fn seldom_repeated_columns(src: &Source) -> Vec<&'static str> {
 /// value and skip nothing, while computing them compared every value twice
 /// (docs/benchmarks.md, session 18). The key (in file order, which the
 /// MERGE's file pruning reads), times, dates, amounts, flags, `_row` and
-/// the constant `_run` and `_file` keep theirs.
+/// the constant `_run` and `_file` keep theirs; `quarter` is the partition
+/// folder, not a column of the files.
 pub fn unindexed_columns(src: &Source) -> Vec<&'static str> {
     lake_columns(src)
         .into_iter()

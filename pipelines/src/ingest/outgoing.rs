@@ -239,3 +239,60 @@ pub fn drain(out: Outgoing) -> Result<(), IngestError> {
 pub fn updates_path(dir: &Path, source: &str) -> PathBuf {
     dir.join(format!("{source}-updates.parquet"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::scratch::ScratchWriter;
+    use crate::schema::{lake_columns, schema_of, staging_columns};
+    use Decision::*;
+
+    /// New rows out of a staged file of three rows with `decisions`, or
+    /// the error when the two do not agree.
+    fn new_rows(decisions: Vec<Decision>) -> Result<usize, String> {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let staged = schema_of(&staging_columns(src));
+        let cols = staged
+            .fields()
+            .iter()
+            .map(|f| arrow::array::new_null_array(f.data_type(), 3))
+            .collect();
+        let batch = RecordBatch::try_new(staged, cols).unwrap();
+        let path = dir.path().join("s.arrow");
+        let mut w = ScratchWriter::create(&path, &batch).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let file = DecidedFile {
+            path,
+            file: "raw.csv".into(),
+            decisions,
+        };
+        let (out, _) = Outgoing::new(
+            vec![file],
+            (schema_of(&lake_columns(src)), "run"),
+            staging_columns(src).len() - 1,
+            None,
+            dir.path().join("updates.parquet"),
+        );
+        let mut rows = 0;
+        for b in out {
+            rows += b.map_err(|e| e.to_string())?.num_rows();
+        }
+        Ok(rows)
+    }
+
+    /// Each staged row goes by its own decision; a file with more or fewer
+    /// rows than decisions is an error, never a panic or a silent loss.
+    #[test]
+    fn rows_and_decisions_must_agree() {
+        assert_eq!(new_rows(vec![Insert, Superseded, Insert]), Ok(2));
+        assert_eq!(new_rows(vec![Insert; 3]), Ok(3));
+        let e = new_rows(vec![Insert, Superseded]).unwrap_err();
+        assert!(e.contains("more staged rows than decisions"), "{e}");
+        let e = new_rows(vec![Insert; 2]).unwrap_err();
+        assert!(e.contains("3 staged rows for 2 decisions"), "{e}");
+        let e = new_rows(vec![Insert, Superseded, Insert, Insert]).unwrap_err();
+        assert!(e.contains("3 staged rows for 4 decisions"), "{e}");
+    }
+}
