@@ -9,6 +9,7 @@ pub mod outcome;
 pub mod read;
 pub mod schema;
 pub mod secret;
+pub mod utf8;
 pub mod validate;
 pub mod values;
 

@@ -125,12 +125,12 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
 /// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
 /// decoding the file would have done.
 fn text_fields(rec: &csv::ByteRecord) -> Fields {
-    match std::str::from_utf8(rec.as_slice()) {
-        Ok(text) => Fields::from_parts(
+    match crate::utf8::text(rec.as_slice()) {
+        Some(text) => Fields::from_parts(
             text,
             (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
         ),
-        Err(_) => rec.iter().map(String::from_utf8_lossy).collect(),
+        None => rec.iter().map(String::from_utf8_lossy).collect(),
     }
 }
 
