@@ -160,7 +160,7 @@ mod tests {
 
     /// Each fault Arrow's own checks would find is found: bytes that are
     /// not UTF-8, an offset inside a character, offsets going back, an
-    /// offset past the values.
+    /// offset past the values (in the middle, and last).
     #[test]
     fn each_broken_text_column_is_found() {
         let v = "甲乙".as_bytes();
@@ -170,7 +170,9 @@ mod tests {
             (&[0, 3, 6][..], &bad[..], "not UTF-8"),
             (&[0, 2, 6][..], v, "inside a character"),
             (&[0, 6, 3][..], v, "goes back"),
-            (&[0, 3, 9][..], v, "past the values"),
+            (&[0, 9, 6][..], v, "past the values"),
+            // (A last offset past the values: Arrow's structural check.)
+            (&[0, 3, 9][..], v, "larger than values length"),
         ] {
             let err = check_batch(&batch_of(text_data(offsets, values))).unwrap_err();
             assert!(err.contains(why) && err.starts_with("column t"), "{err}");
