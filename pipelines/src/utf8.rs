@@ -37,12 +37,36 @@ pub fn is_utf8(bytes: &[u8]) -> bool {
 
 /// Checks a batch read back without Arrow's own checks
 /// (the staged files, `ingest/scratch.rs`) as fully as Arrow would have:
-/// every column's buffers and null count, and for text columns every
+/// a column per field, of its type and the batch's length; every
+/// column's buffers and null count, and for text columns every
 /// offset (rising, in the values, on a character boundary) and the values
 /// being UTF-8. Columns of other kinds get Arrow's own value checks.
 pub fn check_batch(batch: &RecordBatch) -> Result<(), String> {
-    for (i, column) in batch.columns().iter().enumerate() {
-        let name = batch.schema_ref().field(i).name().clone();
+    // The batch itself (Arrow's reader makes it unchecked too): a column
+    // per field, of the field's type, each as long as the batch.
+    let schema = batch.schema_ref();
+    if batch.num_columns() != schema.fields().len() {
+        return Err(format!(
+            "{} columns for {} fields",
+            batch.num_columns(),
+            schema.fields().len()
+        ));
+    }
+    for (column, field) in batch.columns().iter().zip(schema.fields()) {
+        let name = field.name();
+        if column.len() != batch.num_rows() {
+            let (n, rows) = (column.len(), batch.num_rows());
+            return Err(format!(
+                "column {name}: {n} values in a batch of {rows} rows"
+            ));
+        }
+        if column.data_type() != field.data_type() {
+            let (t, f) = (column.data_type(), field.data_type());
+            return Err(format!("column {name}: {t} values for a {f} field"));
+        }
+        if !field.is_nullable() && column.null_count() > 0 {
+            return Err(format!("column {name}: missing values in a required field"));
+        }
         let data = column.to_data();
         data.validate()
             .and_then(|()| data.validate_nulls())
@@ -150,6 +174,28 @@ mod tests {
         // SAFETY: what an IPC reader without checks builds; only the checks
         // under test read these arrays.
         unsafe { b.build_unchecked() }
+    }
+
+    /// A batch made without checks, as the reader makes it: a column
+    /// shorter than the batch, or of another type than its field, is found.
+    #[test]
+    fn a_column_that_does_not_fit_the_batch_is_found() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("t", DataType::Utf8, true),
+        ]));
+        let n = Arc::new(Int64Array::from(vec![Some(1), None]));
+        let short = Arc::new(StringArray::from(vec!["甲"]));
+        let wrong = Arc::new(Int64Array::from(vec![Some(1), Some(2)]));
+        // SAFETY: only `check_batch` reads these batches.
+        let a = unsafe { RecordBatch::new_unchecked(schema.clone(), vec![n.clone(), short], 2) };
+        let b = unsafe { RecordBatch::new_unchecked(schema, vec![n, wrong], 2) };
+        assert!(check_batch(&a)
+            .unwrap_err()
+            .contains("1 values in a batch of 2 rows"));
+        assert!(check_batch(&b)
+            .unwrap_err()
+            .contains("Int64 values for a Utf8 field"));
     }
 
     #[test]
