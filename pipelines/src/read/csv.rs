@@ -9,6 +9,7 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
+use super::split::{Record, Splitter};
 use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader};
 
 const SAMPLE: usize = 1 << 20;
@@ -71,22 +72,15 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
                 .build(raw_reader(path, gz)?),
         )
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(text);
-    let mut first = csv::ByteRecord::new();
-    let got = reader
-        .read_byte_record(&mut first)
-        .map_err(|e| ReadError::new(format!("cannot read the header line: {e}")))?;
-    if !got {
-        return Err(ReadError::new("the file is empty (no header line)"));
-    }
-    let headers = text_fields(&first)
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
+    let mut split = Splitter::new(text);
+    let headers = match split.next_record() {
+        Ok(Some(rec)) => text_fields(rec)
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect(),
+        Ok(None) => return Err(ReadError::new("the file is empty (no header line)")),
+        Err(e) => return Err(ReadError::new(format!("cannot read the header line: {e}"))),
+    };
     let info = FileInfo {
         format: if gz {
             super::Format::CsvGz
@@ -97,10 +91,9 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
     };
     Ok((
         Box::new(CsvRecords {
-            reader,
+            split,
             headers,
             row: 0,
-            rec: csv::ByteRecord::new(),
         }),
         info,
     ))
@@ -119,26 +112,46 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
     Ok(Box::new(std::io::Cursor::new(head).chain(r)))
 }
 
-/// A record's fields as text. The whole record is checked at once: the
-/// parser only removes ASCII bytes (quotes, separators), so when the record
-/// is UTF-8 every field is, and the fields are copied in one piece. A record
+/// A record's fields as text. The whole record is checked at once: a line
+/// split at its commas, or the fields the parser took out of their quotes,
+/// are UTF-8 when every field is, and are copied in one piece. A record
 /// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
 /// decoding the file would have done.
-fn text_fields(rec: &csv::ByteRecord) -> Fields {
-    match crate::utf8::text(rec.as_slice()) {
-        Some(text) => Fields::from_parts(
-            text,
-            (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
-        ),
-        None => rec.iter().map(String::from_utf8_lossy).collect(),
+fn text_fields(rec: Record) -> Fields {
+    match rec {
+        Record::Line { text, ends } => match crate::utf8::text(text) {
+            Some(line) => Fields::from_line(line, ends),
+            None => {
+                let mut start = 0;
+                ends.iter()
+                    .map(|&end| {
+                        let field = String::from_utf8_lossy(&text[start..end]);
+                        start = end + 1;
+                        field
+                    })
+                    .collect()
+            }
+        },
+        Record::Parsed { bytes, ends } => match crate::utf8::text(bytes) {
+            Some(text) => Fields::from_parts(text, ends.iter().copied()),
+            None => {
+                let mut start = 0;
+                ends.iter()
+                    .map(|&end| {
+                        let field = String::from_utf8_lossy(&bytes[start..end]);
+                        start = end;
+                        field
+                    })
+                    .collect()
+            }
+        },
     }
 }
 
 struct CsvRecords {
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    split: Splitter,
     headers: Vec<String>,
     row: u64,
-    rec: csv::ByteRecord,
 }
 
 impl RecordReader for CsvRecords {
@@ -149,11 +162,11 @@ impl RecordReader for CsvRecords {
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
         let mut out = Vec::with_capacity(max.min(8192));
         while out.len() < max {
-            match self.reader.read_byte_record(&mut self.rec) {
-                Ok(false) => break,
-                Ok(true) => {
+            match self.split.next_record() {
+                Ok(None) => break,
+                Ok(Some(rec)) => {
                     self.row += 1;
-                    let fields = text_fields(&self.rec);
+                    let fields = text_fields(rec);
                     let malformed = (fields.len() != self.headers.len()).then(|| {
                         format!(
                             "the row has {} fields, the header has {}",

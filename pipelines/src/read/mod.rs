@@ -6,6 +6,7 @@
 mod csv;
 mod jsonl;
 mod parquet;
+mod split;
 mod xlsx;
 
 use std::path::Path;
@@ -23,11 +24,23 @@ pub struct RawRecord {
 
 /// The fields of one row, held in one buffer (two allocations a row, not one
 /// a field: ingest reads tens of millions of rows).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Fields {
     text: String,
     ends: Vec<usize>,
+    /// Bytes between one field's end and the next one's start: none, or the
+    /// separator of a CSV line kept as it was read ([`Fields::from_line`]).
+    gap: usize,
 }
+
+/// Fields are equal when they hold the same values, however they are held.
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
 
 impl Fields {
     /// Room for `n` fields of `bytes` bytes in all.
@@ -35,6 +48,7 @@ impl Fields {
         Fields {
             text: String::with_capacity(bytes),
             ends: Vec::with_capacity(n),
+            gap: 0,
         }
     }
 
@@ -44,11 +58,27 @@ impl Fields {
         Fields {
             text: text.to_string(),
             ends: ends.collect(),
+            gap: 0,
+        }
+    }
+
+    /// The fields of a line of text whose fields are separated by one ASCII
+    /// byte, field `i` ending at `ends[i]` (the line copied in one piece,
+    /// separators included).
+    pub fn from_line(line: &str, ends: &[usize]) -> Self {
+        Fields {
+            text: line.to_string(),
+            ends: ends.to_vec(),
+            gap: 1,
         }
     }
 
     /// Appends one field.
     pub fn push(&mut self, s: &str) {
+        if self.gap > 0 && !self.ends.is_empty() {
+            // Fields read from a line (rare: rows are not added to).
+            self.text.push(',');
+        }
         self.text.push_str(s);
         self.ends.push(self.text.len());
     }
@@ -64,7 +94,11 @@ impl Fields {
     /// Field `i`, if the row has it.
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + self.gap
+        };
         self.text.get(start..end)
     }
 
