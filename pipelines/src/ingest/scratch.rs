@@ -71,11 +71,29 @@ pub fn open_batches(
         .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
     // SAFETY: no array is read before `check_batch` has checked it (below),
     // and it checks all that Arrow's reader would have.
-    let reader = unsafe { reader.with_skip_validation(true) };
-    Ok(reader.map(|batch| {
-        let batch = batch?;
-        crate::utf8::check_batch(&batch).map_err(ArrowError::InvalidArgumentError)?;
-        Ok(batch)
+    let mut reader = unsafe { reader.with_skip_validation(true) };
+    let mut damaged = false;
+    let name = path.display().to_string();
+    Ok(std::iter::from_fn(move || {
+        if damaged {
+            return None;
+        }
+        // Without its own checks, Arrow's reader asserts where a damaged
+        // file's layout does not add up (a buffer shorter than its arrays):
+        // that panic is this file's error, and the file is read no further.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let batch = reader.next()?;
+            Some(batch.and_then(|b| {
+                crate::utf8::check_batch(&b).map_err(ArrowError::InvalidArgumentError)?;
+                Ok(b)
+            }))
+        }))
+        .unwrap_or_else(|_| {
+            damaged = true;
+            Some(Err(ArrowError::InvalidArgumentError(format!(
+                "{name}: the staged file is damaged (its arrays do not fit its buffers)"
+            ))))
+        })
     }))
 }
 
@@ -155,6 +173,42 @@ mod tests {
         let got: Vec<_> = open_batches(&p, None).unwrap().collect();
         let err = got[0].as_ref().unwrap_err().to_string();
         assert!(err.contains("not UTF-8"), "{err}");
+    }
+
+    /// A staged file whose row counts were changed on disk (arrays longer
+    /// than their buffers) is an error, and reading stops there.
+    #[test]
+    fn a_damaged_layout_is_an_error_not_a_panic() {
+        let rows = 4242i64;
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let a = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..rows))])
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(format!("x.{EXTENSION}"));
+        let mut w = ScratchWriter::create(&p, &a).unwrap();
+        w.write(&a).unwrap();
+        w.write(&a).unwrap();
+        w.close().unwrap();
+        let mut bytes = std::fs::read(&p).unwrap();
+        // The batch's length and its column's (in the message, not the data).
+        let (from, to) = (rows.to_le_bytes(), (rows * 1000).to_le_bytes());
+        let mut changed = 0;
+        let mut i = 0;
+        while i + 8 <= bytes.len() {
+            if bytes[i..i + 8] == from {
+                bytes[i..i + 8].copy_from_slice(&to);
+                changed += 1;
+                i += 8;
+            } else {
+                i += 1;
+            }
+        }
+        assert!(changed >= 2, "the row counts are in the file");
+        std::fs::write(&p, bytes).unwrap();
+        let got: Vec<_> = open_batches(&p, None).unwrap().collect();
+        assert_eq!(got.len(), 1, "reading stops at the damage");
+        let err = got[0].as_ref().unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
     }
 
     #[test]
