@@ -58,7 +58,7 @@ pub async fn ingest(
     }
     let run = Run::start(lake)?;
     let bar = progress_bar(opts, by_source.values().map(Vec::len).sum());
-    let (staged, mut changed) = run.stage_and_commit(by_source, &bar).await?;
+    let (staged, mut changed, removals) = run.stage_and_commit(by_source, &bar).await?;
     bar.finish_and_clear();
     let reports: Vec<FileReport> = SOURCES
         .iter()
@@ -70,6 +70,9 @@ pub async fn ingest(
         .await?;
     run.create_missing_tables(&mut changed).await?;
     let cat = lake.publish(&run.name, &changed)?;
+    for r in removals {
+        let _ = r.join();
+    }
     let _ = std::fs::remove_dir_all(&run.dir);
     Ok(RunReport {
         run: run.name,
@@ -179,6 +182,25 @@ struct Run<'a> {
 
 type StagedBySource = BTreeMap<&'static str, Vec<Staged>>;
 type Changed = BTreeMap<String, TableEntry>;
+type Removals = Vec<std::thread::JoinHandle<()>>;
+
+/// Deletes a committed source's staged rows and version records on a thread
+/// of its own: the kernel takes a while to drop a large file's pages (0.2 s
+/// for the 5M-row benchmark's staged file, docs/benchmarks.md, session 22),
+/// time the rest of the run need not wait for. Its refusals stay for the
+/// quarantine step.
+fn remove_committed(list: &[Staged]) -> std::thread::JoinHandle<()> {
+    let done: Vec<PathBuf> = list
+        .iter()
+        .flat_map(|s| [s.data.clone(), s.versions.clone()])
+        .flatten()
+        .collect();
+    std::thread::spawn(move || {
+        for p in done {
+            let _ = std::fs::remove_file(p);
+        }
+    })
+}
 
 fn entry(version: u64, kind: TableKind) -> TableEntry {
     TableEntry { version, kind }
@@ -207,7 +229,7 @@ impl<'a> Run<'a> {
         &self,
         by_source: BTreeMap<&'static str, Vec<PathBuf>>,
         bar: &ProgressBar,
-    ) -> Result<(StagedBySource, Changed), IngestError> {
+    ) -> Result<(StagedBySource, Changed, Removals), IngestError> {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1);
         let stager = Stager {
             run: self.name.clone(),
@@ -219,6 +241,7 @@ impl<'a> Run<'a> {
         let staging = tokio::task::spawn_blocking(move || stager.stage_all(&by_source, tx));
         let mut staged = StagedBySource::new();
         let mut changed = Changed::new();
+        let mut removals = Removals::new();
         let mut known_platforms: Option<Arc<HashSet<String>>> = None;
         let mut failed = None;
         while let Some((src, mut list)) = rx.recv().await {
@@ -251,6 +274,7 @@ impl<'a> Run<'a> {
                     break;
                 }
             }
+            removals.push(remove_committed(&list));
             staged.insert(src.name, list);
         }
         // On a failure the stager stops after the file it is on.
@@ -260,7 +284,7 @@ impl<'a> Run<'a> {
             .map_err(|e| IngestError::Staging(format!("the staging thread failed: {e}")))?;
         match failed {
             Some(e) => Err(e),
-            None => Ok((staged, changed)),
+            None => Ok((staged, changed, removals)),
         }
     }
 
