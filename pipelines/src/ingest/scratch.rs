@@ -181,8 +181,11 @@ mod tests {
     fn a_damaged_layout_is_an_error_not_a_panic() {
         let rows = 4242i64;
         let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
-        let a = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(0..rows))])
-            .unwrap();
+        let a = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(Int64Array::from_iter_values(0..rows))],
+        )
+        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(format!("x.{EXTENSION}"));
         let mut w = ScratchWriter::create(&p, &a).unwrap();

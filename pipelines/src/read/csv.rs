@@ -10,7 +10,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
 use super::split::{Record, Splitter};
-use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader};
+use super::{FieldsBuilder, FileInfo, RawRecord, ReadError, RecordReader};
 
 const SAMPLE: usize = 1 << 20;
 
@@ -74,10 +74,14 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
     };
     let mut split = Splitter::new(text);
     let headers = match split.next_record() {
-        Ok(Some(rec)) => text_fields(rec)
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
-            .collect(),
+        Ok(Some(rec)) => {
+            let mut b = FieldsBuilder::default();
+            push_fields(&mut b, rec);
+            b.finish()
+                .flat_map(|f| f.to_vec())
+                .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        }
         Ok(None) => return Err(ReadError::new("the file is empty (no header line)")),
         Err(e) => return Err(ReadError::new(format!("cannot read the header line: {e}"))),
     };
@@ -112,39 +116,42 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
     Ok(Box::new(std::io::Cursor::new(head).chain(r)))
 }
 
-/// A record's fields as text. The whole record is checked at once: a line
-/// split at its commas, or the fields the parser took out of their quotes,
-/// are UTF-8 when every field is, and are copied in one piece. A record
-/// that is not UTF-8 has each field's bad bytes replaced by U+FFFD, as
-/// decoding the file would have done.
-fn text_fields(rec: Record) -> Fields {
+/// Adds a record's fields as text to `out`; returns how many there are.
+/// The whole record is checked at once: a line split at its commas, or the
+/// fields the parser took out of their quotes, are UTF-8 when every field
+/// is, and are copied in one piece. A record that is not UTF-8 has each
+/// field's bad bytes replaced by U+FFFD, as decoding the file would have
+/// done.
+fn push_fields(out: &mut FieldsBuilder, rec: Record) -> usize {
     match rec {
-        Record::Line { text, ends } => match crate::utf8::text(text) {
-            Some(line) => Fields::from_line(line, ends),
-            None => {
-                let mut start = 0;
-                ends.iter()
-                    .map(|&end| {
+        Record::Line { text, ends } => {
+            match crate::utf8::text(text) {
+                Some(line) => out.push_line(line, ends),
+                None => {
+                    let mut start = 0;
+                    out.push_fields(ends.iter().map(|&end| {
                         let field = String::from_utf8_lossy(&text[start..end]);
                         start = end + 1;
                         field
-                    })
-                    .collect()
+                    }))
+                }
             }
-        },
-        Record::Parsed { bytes, ends } => match crate::utf8::text(bytes) {
-            Some(text) => Fields::from_parts(text, ends.iter().copied()),
-            None => {
-                let mut start = 0;
-                ends.iter()
-                    .map(|&end| {
+            ends.len()
+        }
+        Record::Parsed { bytes, ends } => {
+            match crate::utf8::text(bytes) {
+                Some(text) => out.push_parts(text, ends.iter().copied()),
+                None => {
+                    let mut start = 0;
+                    out.push_fields(ends.iter().map(|&end| {
                         let field = String::from_utf8_lossy(&bytes[start..end]);
                         start = end;
                         field
-                    })
-                    .collect()
+                    }))
+                }
             }
-        },
+            ends.len()
+        }
     }
 }
 
@@ -160,25 +167,23 @@ impl RecordReader for CsvRecords {
     }
 
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
-        let mut out = Vec::with_capacity(max.min(8192));
-        while out.len() < max {
+        // The batch's rows share one buffer of text (two allocations a
+        // batch, not two a row).
+        let mut text = FieldsBuilder::default();
+        let mut rows = Vec::with_capacity(max.min(8192));
+        while rows.len() < max {
             match self.split.next_record() {
                 Ok(None) => break,
                 Ok(Some(rec)) => {
                     self.row += 1;
-                    let fields = text_fields(rec);
-                    let malformed = (fields.len() != self.headers.len()).then(|| {
+                    let n = push_fields(&mut text, rec);
+                    let malformed = (n != self.headers.len()).then(|| {
                         format!(
-                            "the row has {} fields, the header has {}",
-                            fields.len(),
+                            "the row has {n} fields, the header has {}",
                             self.headers.len()
                         )
                     });
-                    out.push(RawRecord {
-                        row: self.row,
-                        fields,
-                        malformed,
-                    });
+                    rows.push((self.row, malformed));
                 }
                 Err(e) => {
                     return Err(ReadError::new(format!(
@@ -188,7 +193,15 @@ impl RecordReader for CsvRecords {
                 }
             }
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .zip(text.finish())
+            .map(|((row, malformed), fields)| RawRecord {
+                row,
+                fields,
+                malformed,
+            })
+            .collect())
     }
 }
 

@@ -9,7 +9,9 @@ mod parquet;
 mod split;
 mod xlsx;
 
+use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use self::csv::detect_encoding;
 
@@ -22,14 +24,27 @@ pub struct RawRecord {
     pub malformed: Option<String>,
 }
 
-/// The fields of one row, held in one buffer (two allocations a row, not one
-/// a field: ingest reads tens of millions of rows).
+/// The text and field ends of rows: a batch's rows share one (the CSV
+/// reader's: no allocation a row, and none to free on the thread that
+/// validates the row), a row made on its own has its own.
 #[derive(Debug, Clone, Default)]
-pub struct Fields {
+struct RowsText {
     text: String,
     ends: Vec<usize>,
+}
+
+/// The fields of one row. Ingest reads tens of millions of rows: their
+/// text is held in one buffer, and a batch's rows share one
+/// ([`FieldsBuilder`]).
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    buf: Arc<RowsText>,
+    /// The row's text in the buffer.
+    text: Range<usize>,
+    /// The row's field ends in the buffer, each counted from the row's text.
+    ends: Range<usize>,
     /// Bytes between one field's end and the next one's start: none, or the
-    /// separator of a CSV line kept as it was read ([`Fields::from_line`]).
+    /// separator of a CSV line kept as it was read.
     gap: usize,
 }
 
@@ -43,44 +58,52 @@ impl PartialEq for Fields {
 impl Eq for Fields {}
 
 impl Fields {
+    fn alone(text: String, ends: Vec<usize>, gap: usize) -> Self {
+        Fields {
+            text: 0..text.len(),
+            ends: 0..ends.len(),
+            buf: Arc::new(RowsText { text, ends }),
+            gap,
+        }
+    }
+
     /// Room for `n` fields of `bytes` bytes in all.
     pub fn with_capacity(n: usize, bytes: usize) -> Self {
-        Fields {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(n),
-            gap: 0,
-        }
+        Fields::alone(String::with_capacity(bytes), Vec::with_capacity(n), 0)
     }
 
     /// Fields cut from `text` at the given ends (each a character boundary
     /// of `text`, in order), copied in one piece.
     pub fn from_parts(text: &str, ends: impl Iterator<Item = usize>) -> Self {
-        Fields {
-            text: text.to_string(),
-            ends: ends.collect(),
-            gap: 0,
-        }
-    }
-
-    /// The fields of a line of text whose fields are separated by one ASCII
-    /// byte, field `i` ending at `ends[i]` (the line copied in one piece,
-    /// separators included).
-    pub fn from_line(line: &str, ends: &[usize]) -> Self {
-        Fields {
-            text: line.to_string(),
-            ends: ends.to_vec(),
-            gap: 1,
-        }
+        Fields::alone(text.to_string(), ends.collect(), 0)
     }
 
     /// Appends one field.
     pub fn push(&mut self, s: &str) {
-        if self.gap > 0 && !self.ends.is_empty() {
-            // Fields read from a line (rare: rows are not added to).
-            self.text.push(',');
+        let b = self.own();
+        b.text.push_str(s);
+        // The row's text starts at 0 of its own buffer.
+        b.ends.push(b.text.len());
+        let (t, e) = (b.text.len(), b.ends.len());
+        self.text.end = t;
+        self.ends.end = e;
+    }
+
+    /// The row's buffer to add to: its own, its fields one after the other;
+    /// copied out of a shared buffer (or a line) first if need be.
+    fn own(&mut self) -> &mut RowsText {
+        let whole = self.gap == 0
+            && self.text == (0..self.buf.text.len())
+            && self.ends == (0..self.buf.ends.len());
+        if !(whole && Arc::get_mut(&mut self.buf).is_some()) {
+            let fields: Vec<String> = self.to_vec();
+            *self = Fields::default();
+            for f in fields {
+                self.push(&f);
+            }
+            // `push` made the buffer the row's own.
         }
-        self.text.push_str(s);
-        self.ends.push(self.text.len());
+        Arc::get_mut(&mut self.buf).expect("the row's own buffer")
     }
 
     pub fn len(&self) -> usize {
@@ -93,13 +116,10 @@ impl Fields {
 
     /// Field `i`, if the row has it.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1] + self.gap
-        };
-        self.text.get(start..end)
+        let ends = &self.buf.ends[self.ends.clone()];
+        let end = *ends.get(i)?;
+        let start = if i == 0 { 0 } else { ends[i - 1] + self.gap };
+        self.buf.text.get(self.text.clone())?.get(start..end)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
@@ -108,6 +128,57 @@ impl Fields {
 
     pub fn to_vec(&self) -> Vec<String> {
         self.iter().map(str::to_string).collect()
+    }
+}
+
+/// The fields of a batch's rows gathered into one buffer.
+#[derive(Default)]
+pub struct FieldsBuilder {
+    buf: RowsText,
+    rows: Vec<(Range<usize>, Range<usize>, usize)>,
+}
+
+impl FieldsBuilder {
+    /// Adds a row whose fields are separated by one ASCII byte in `line`,
+    /// field `i` ending at `ends[i]`.
+    pub fn push_line(&mut self, line: &str, ends: &[usize]) {
+        self.push_row(line, ends.iter().copied(), 1);
+    }
+
+    /// Adds a row whose fields lie one after the other in `text`, field `i`
+    /// ending at `ends[i]`.
+    pub fn push_parts(&mut self, text: &str, ends: impl Iterator<Item = usize>) {
+        self.push_row(text, ends, 0);
+    }
+
+    /// Adds a row of the given fields.
+    pub fn push_fields<S: AsRef<str>>(&mut self, fields: impl Iterator<Item = S>) {
+        let (t, e) = (self.buf.text.len(), self.buf.ends.len());
+        for f in fields {
+            self.buf.text.push_str(f.as_ref());
+            self.buf.ends.push(self.buf.text.len() - t);
+        }
+        self.rows
+            .push((t..self.buf.text.len(), e..self.buf.ends.len(), 0));
+    }
+
+    fn push_row(&mut self, text: &str, ends: impl Iterator<Item = usize>, gap: usize) {
+        let (t, e) = (self.buf.text.len(), self.buf.ends.len());
+        self.buf.text.push_str(text);
+        self.buf.ends.extend(ends);
+        self.rows
+            .push((t..self.buf.text.len(), e..self.buf.ends.len(), gap));
+    }
+
+    /// The rows' fields, in the order they were added.
+    pub fn finish(self) -> impl Iterator<Item = Fields> {
+        let buf = Arc::new(self.buf);
+        self.rows.into_iter().map(move |(text, ends, gap)| Fields {
+            buf: buf.clone(),
+            text,
+            ends,
+            gap,
+        })
     }
 }
 
@@ -220,5 +291,40 @@ pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError>
         Format::Xlsx => xlsx::open(path),
         Format::Jsonl => jsonl::open(path),
         Format::Parquet => parquet::open(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fields, FieldsBuilder};
+
+    /// Rows built into one shared buffer read back as they were given,
+    /// equal to the same rows made on their own; adding a field to a shared
+    /// row or a line copies it out first and leaves the others alone.
+    #[test]
+    fn rows_sharing_a_buffer_hold_their_own_fields() {
+        let mut b = FieldsBuilder::default();
+        b.push_line("a,bb,,电话", &[1, 4, 5, 12]);
+        b.push_parts("xyz", [1, 3].into_iter());
+        b.push_fields(["", "q"].into_iter());
+        let mut rows: Vec<Fields> = b.finish().collect();
+        assert_eq!(rows[0].to_vec(), ["a", "bb", "", "电话"]);
+        assert_eq!(rows[1].to_vec(), ["x", "yz"]);
+        assert_eq!(rows[2].to_vec(), ["", "q"]);
+        assert_eq!(rows[0].get(4), None);
+        assert_eq!(rows[1], Fields::from_parts("xyz", [1, 3].into_iter()));
+        assert_eq!(rows[0], ["a", "bb", "", "电话"].into_iter().collect());
+        assert_ne!(rows[0], ["a", "bb", ""].into_iter().collect());
+        rows[0].push("新");
+        rows[1].push("w");
+        assert_eq!(rows[0].to_vec(), ["a", "bb", "", "电话", "新"]);
+        assert_eq!(rows[1].to_vec(), ["x", "yz", "w"]);
+        assert_eq!(rows[2].to_vec(), ["", "q"]);
+        let mut alone = Fields::with_capacity(2, 8);
+        alone.push("1");
+        alone.push("");
+        alone.push("三");
+        assert_eq!(alone.to_vec(), ["1", "", "三"]);
+        assert_eq!(Fields::default().len(), 0);
     }
 }
