@@ -36,7 +36,7 @@ struct RowsText {
 /// The fields of one row. Ingest reads tens of millions of rows: their
 /// text is held in one buffer, and a batch's rows share one
 /// ([`FieldsBuilder`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Fields {
     buf: Arc<RowsText>,
     /// The row's text in the buffer.
@@ -46,6 +46,13 @@ pub struct Fields {
     /// Bytes between one field's end and the next one's start: none, or the
     /// separator of a CSV line kept as it was read.
     gap: usize,
+}
+
+/// The row's fields, not the batch's buffer they lie in.
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// Fields are equal when they hold the same values, however they are held.
