@@ -98,6 +98,7 @@ pub fn open(path: &Path, gz: bool) -> Result<(Box<dyn RecordReader>, FileInfo), 
             split,
             headers,
             row: 0,
+            last: (0, 0, 0),
         }),
         info,
     ))
@@ -159,6 +160,8 @@ struct CsvRecords {
     split: Splitter,
     headers: Vec<String>,
     row: u64,
+    /// The last batch's rows, fields and bytes.
+    last: (usize, usize, usize),
 }
 
 impl RecordReader for CsvRecords {
@@ -168,8 +171,9 @@ impl RecordReader for CsvRecords {
 
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
         // The batch's rows share one buffer of text (two allocations a
-        // batch, not two a row).
-        let mut text = FieldsBuilder::default();
+        // batch, not two a row), sized as the last batch's.
+        let (r, f, b) = self.last;
+        let mut text = FieldsBuilder::with_capacity(r, f, b);
         let mut rows = Vec::with_capacity(max.min(8192));
         while rows.len() < max {
             match self.split.next_record() {
@@ -193,6 +197,7 @@ impl RecordReader for CsvRecords {
                 }
             }
         }
+        self.last = text.size();
         Ok(rows
             .into_iter()
             .zip(text.finish())

@@ -123,10 +123,14 @@ impl Fields {
 
     /// Field `i`, if the row has it.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let ends = &self.buf.ends[self.ends.clone()];
+        let ends = self.buf.ends.get(self.ends.clone())?;
         let end = *ends.get(i)?;
-        let start = if i == 0 { 0 } else { ends[i - 1] + self.gap };
-        self.buf.text.get(self.text.clone())?.get(start..end)
+        let start = match i {
+            0 => 0,
+            _ => ends[i - 1] + self.gap,
+        };
+        let at = self.text.start;
+        self.buf.text.get(at + start..at + end)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
@@ -146,6 +150,22 @@ pub struct FieldsBuilder {
 }
 
 impl FieldsBuilder {
+    /// Room for `rows` rows of `fields` fields and `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, fields: usize, bytes: usize) -> Self {
+        FieldsBuilder {
+            buf: RowsText {
+                text: String::with_capacity(bytes),
+                ends: Vec::with_capacity(fields),
+            },
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
+    /// The rows, fields and bytes added so far.
+    pub fn size(&self) -> (usize, usize, usize) {
+        (self.rows.len(), self.buf.ends.len(), self.buf.text.len())
+    }
+
     /// Adds a row whose fields are separated by one ASCII byte in `line`,
     /// field `i` ending at `ends[i]`.
     pub fn push_line(&mut self, line: &str, ends: &[usize]) {
