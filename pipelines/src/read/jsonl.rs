@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Fields, FileInfo, RawRecord, ReadError, RecordReader, Split};
+use super::{FieldsBuilder, FileInfo, RawRecord, ReadError, RecordReader, Split};
 
 /// No source has more than a few dozen columns; a file with thousands of
 /// keys would make every row that wide.
@@ -273,33 +273,33 @@ fn malformed(e: &serde_json::Error) -> String {
 
 /// Parses each row's line (its one field) into its values in header order;
 /// a line that is not a JSON object keeps its text and is marked malformed.
+/// The parsed rows' values share one buffer.
 fn split_lines(index: &HashMap<String, usize>, width: usize, rows: &mut [RawRecord]) {
-    for rec in rows {
-        let parsed = {
-            let line = rec.fields.get(0).unwrap_or_default();
-            let mut fields: Vec<Cow<str>> = vec![Cow::Borrowed(""); width];
-            let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
-            let row = Row {
-                index,
-                fields: &mut fields,
-            };
-            match row.deserialize(&mut de).and_then(|_| de.end()) {
-                Ok(()) => {
-                    // Room for about the line's text (values are mostly shorter).
-                    let mut out = Fields::with_capacity(width, line.len());
-                    for f in &fields {
-                        out.push(f);
-                    }
-                    Ok(out)
-                }
-                Err(e) => Err(malformed(&e)),
-            }
+    let bytes = rows
+        .iter()
+        .map(|r| r.fields.get(0).map_or(0, str::len))
+        .sum();
+    let mut values = FieldsBuilder::with_capacity(rows.len(), rows.len() * width, bytes);
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (i, rec) in rows.iter_mut().enumerate() {
+        let line = rec.fields.get(0).unwrap_or_default();
+        let mut fields: Vec<Cow<str>> = vec![Cow::Borrowed(""); width];
+        let mut de = serde_json::Deserializer::from_str(line.trim_start_matches('\u{feff}'));
+        let row = Row {
+            index,
+            fields: &mut fields,
         };
-        match parsed {
-            Ok(fields) => rec.fields = fields,
+        match row.deserialize(&mut de).and_then(|_| de.end()) {
+            Ok(()) => {
+                values.push_fields(fields.iter());
+                parsed.push(i);
+            }
             // Keep the text so that the quarantine shows what arrived.
-            Err(why) => rec.malformed = Some(why),
+            Err(e) => rec.malformed = Some(malformed(&e)),
         }
+    }
+    for (i, fields) in parsed.into_iter().zip(values.finish()) {
+        rows[i].fields = fields;
     }
 }
 
@@ -310,6 +310,8 @@ impl RecordReader for JsonRecords {
 
     /// The file's lines, each as the one field of its row (see `split`).
     fn next_batch(&mut self, max: usize) -> Result<Vec<RawRecord>, ReadError> {
+        // The batch's lines share one buffer.
+        let mut lines = FieldsBuilder::default();
         let mut out = Vec::new();
         while out.len() < max {
             let cannot = |e: &dyn fmt::Display| format!("cannot read line {}: {e}", self.line + 1);
@@ -326,13 +328,18 @@ impl RecordReader for JsonRecords {
             if text.trim().is_empty() {
                 continue;
             }
-            out.push(RawRecord {
-                row: self.line,
-                fields: std::iter::once(text).collect(),
-                malformed: None,
-            });
+            lines.push_parts(text, std::iter::once(text.len()));
+            out.push(self.line);
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .zip(lines.finish())
+            .map(|(row, fields)| RawRecord {
+                row,
+                fields,
+                malformed: None,
+            })
+            .collect())
     }
 
     fn split(&self) -> Option<Split> {

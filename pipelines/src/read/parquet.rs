@@ -11,7 +11,7 @@ use arrow::compute::{cast, cast_with_options, CastOptions};
 use arrow::datatypes::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{FileInfo, RawRecord, ReadError, RecordReader};
+use super::{FieldsBuilder, FileInfo, RawRecord, ReadError, RecordReader};
 
 pub fn open(path: &Path) -> Result<(Box<dyn RecordReader>, FileInfo), ReadError> {
     let f = File::open(path).map_err(|e| ReadError::new(format!("cannot open: {e}")))?;
@@ -78,12 +78,16 @@ impl ParquetRecords {
             .iter()
             .map(as_text)
             .collect::<Result<_, _>>()?;
+        // The batch's rows share one buffer of text.
+        let mut text = FieldsBuilder::default();
         for r in 0..batch.num_rows() {
+            text.push_fields(
+                cols.iter()
+                    .map(|c| if c.is_null(r) { "" } else { c.value(r) }),
+            );
+        }
+        for fields in text.finish() {
             self.row += 1;
-            let fields = cols
-                .iter()
-                .map(|c| if c.is_null(r) { "" } else { c.value(r) })
-                .collect();
             self.pending.push(RawRecord {
                 row: self.row,
                 fields,
