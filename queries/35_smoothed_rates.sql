@@ -10,6 +10,9 @@
 --   prior (M NULL) and every eb_rate is p̄; else M = p̄(1 − p̄)/τ² − 1 and
 --   eb_rate = (x + p̄M)/(n + M).
 -- Units: rates are fractions in [0, 1]; prior_strength in trials.
+-- Determinism: Σ n (p − p̄)² is summed in DECIMAL(38, 18), each term
+--   rounded once: a sum of doubles depends on the order the partitions
+--   meet in, and gave a different last digit from run to run.
 -- Sources: _ri_base (the counts of regional_indicators).
 --
 -- @table smoothed_rates
@@ -53,8 +56,9 @@ SELECT p.quarter, p.measure, p.p_bar,
 FROM sr_pooled p
 LEFT JOIN (
   SELECT c.quarter, c.measure,
-         SUM(c.trials * (CAST(c.events AS DOUBLE) / c.trials - q.p_bar)
-                      * (CAST(c.events AS DOUBLE) / c.trials - q.p_bar)) / MAX(q.n_total) AS s2
+         CAST(SUM(CAST(c.trials * (CAST(c.events AS DOUBLE) / c.trials - q.p_bar)
+                                * (CAST(c.events AS DOUBLE) / c.trials - q.p_bar)
+                       AS DECIMAL(38, 18))) AS DOUBLE) / MAX(q.n_total) AS s2
   FROM sr_counts c JOIN sr_pooled q ON q.quarter = c.quarter AND q.measure = c.measure
   WHERE c.trials > 0
   GROUP BY c.quarter, c.measure
