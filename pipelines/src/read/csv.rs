@@ -124,36 +124,23 @@ fn without_bom(mut r: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, Read
 /// field's bad bytes replaced by U+FFFD, as decoding the file would have
 /// done.
 fn push_fields(out: &mut FieldsBuilder, rec: Record) -> usize {
-    match rec {
-        Record::Line { text, ends } => {
-            match crate::utf8::text(text) {
-                Some(line) => out.push_line(line, ends),
-                None => {
-                    let mut start = 0;
-                    out.push_fields(ends.iter().map(|&end| {
-                        let field = String::from_utf8_lossy(&text[start..end]);
-                        start = end + 1;
-                        field
-                    }))
-                }
-            }
-            ends.len()
-        }
-        Record::Parsed { bytes, ends } => {
-            match crate::utf8::text(bytes) {
-                Some(text) => out.push_parts(text, ends.iter().copied()),
-                None => {
-                    let mut start = 0;
-                    out.push_fields(ends.iter().map(|&end| {
-                        let field = String::from_utf8_lossy(&bytes[start..end]);
-                        start = end;
-                        field
-                    }))
-                }
-            }
-            ends.len()
+    let (bytes, ends, gap) = match rec {
+        Record::Line { text, ends } => (text, ends, 1),
+        Record::Parsed { bytes, ends } => (bytes, ends, 0),
+    };
+    match (crate::utf8::text(bytes), gap) {
+        (Some(line), 1) => out.push_line(line, ends),
+        (Some(text), _) => out.push_parts(text, ends.iter().copied()),
+        (None, _) => {
+            let mut start = 0;
+            out.push_fields(ends.iter().map(|&end| {
+                let field = String::from_utf8_lossy(&bytes[start..end]);
+                start = end + gap;
+                field
+            }))
         }
     }
+    ends.len()
 }
 
 struct CsvRecords {
