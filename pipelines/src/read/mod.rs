@@ -65,26 +65,6 @@ impl PartialEq for Fields {
 impl Eq for Fields {}
 
 impl Fields {
-    fn alone(text: String, ends: Vec<usize>, gap: usize) -> Self {
-        Fields {
-            text: 0..text.len(),
-            ends: 0..ends.len(),
-            buf: Arc::new(RowsText { text, ends }),
-            gap,
-        }
-    }
-
-    /// Room for `n` fields of `bytes` bytes in all.
-    pub fn with_capacity(n: usize, bytes: usize) -> Self {
-        Fields::alone(String::with_capacity(bytes), Vec::with_capacity(n), 0)
-    }
-
-    /// Fields cut from `text` at the given ends (each a character boundary
-    /// of `text`, in order), copied in one piece.
-    pub fn from_parts(text: &str, ends: impl Iterator<Item = usize>) -> Self {
-        Fields::alone(text.to_string(), ends.collect(), 0)
-    }
-
     /// Appends one field.
     pub fn push(&mut self, s: &str) {
         let b = self.own();
@@ -103,12 +83,17 @@ impl Fields {
             && self.text == (0..self.buf.text.len())
             && self.ends == (0..self.buf.ends.len());
         if !(whole && Arc::get_mut(&mut self.buf).is_some()) {
-            let fields: Vec<String> = self.to_vec();
-            *self = Fields::default();
-            for f in fields {
-                self.push(&f);
+            let mut own = RowsText::default();
+            for f in self.iter() {
+                own.text.push_str(f);
+                own.ends.push(own.text.len());
             }
-            // `push` made the buffer the row's own.
+            *self = Fields {
+                text: 0..own.text.len(),
+                ends: 0..own.ends.len(),
+                buf: Arc::new(own),
+                gap: 0,
+            };
         }
         Arc::get_mut(&mut self.buf).expect("the row's own buffer")
     }
@@ -339,7 +324,7 @@ mod tests {
         assert_eq!(rows[1].to_vec(), ["x", "yz"]);
         assert_eq!(rows[2].to_vec(), ["", "q"]);
         assert_eq!(rows[0].get(4), None);
-        assert_eq!(rows[1], Fields::from_parts("xyz", [1, 3].into_iter()));
+        assert_eq!(rows[1], ["x", "yz"].into_iter().collect());
         assert_eq!(rows[0], ["a", "bb", "", "电话"].into_iter().collect());
         assert_ne!(rows[0], ["a", "bb", ""].into_iter().collect());
         rows[0].push("新");
@@ -347,7 +332,7 @@ mod tests {
         assert_eq!(rows[0].to_vec(), ["a", "bb", "", "电话", "新"]);
         assert_eq!(rows[1].to_vec(), ["x", "yz", "w"]);
         assert_eq!(rows[2].to_vec(), ["", "q"]);
-        let mut alone = Fields::with_capacity(2, 8);
+        let mut alone = Fields::default();
         alone.push("1");
         alone.push("");
         alone.push("三");

@@ -311,28 +311,19 @@ mod tests {
         let mut s = Splitter::with_buffer(Box::new(std::io::Cursor::new(data.to_vec())), buffer);
         let mut out = Vec::new();
         while let Some(rec) = s.next_record().unwrap() {
-            let fields = match rec {
-                Record::Line { text, ends } => {
-                    let mut start = 0;
-                    ends.iter()
-                        .map(|&e| {
-                            let f = text[start..e].to_vec();
-                            start = e + 1;
-                            f
-                        })
-                        .collect()
-                }
-                Record::Parsed { bytes, ends } => {
-                    let mut start = 0;
-                    ends.iter()
-                        .map(|&e| {
-                            let f = bytes[start..e].to_vec();
-                            start = e;
-                            f
-                        })
-                        .collect()
-                }
+            let (bytes, ends, gap) = match rec {
+                Record::Line { text, ends } => (text, ends, 1),
+                Record::Parsed { bytes, ends } => (bytes, ends, 0),
             };
+            let mut start = 0;
+            let fields = ends
+                .iter()
+                .map(|&e| {
+                    let f = bytes[start..e].to_vec();
+                    start = e + gap;
+                    f
+                })
+                .collect();
             out.push(fields);
         }
         out
