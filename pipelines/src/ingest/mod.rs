@@ -151,6 +151,7 @@ impl Stager {
                     dir: &self.dir,
                     secret: &self.secret,
                     load_time: self.load_time,
+                    index: list.len(),
                     progress: &progress,
                 };
                 let started = std::time::Instant::now();
@@ -192,8 +193,7 @@ type Removals = Vec<std::thread::JoinHandle<()>>;
 fn remove_committed(list: &[Staged]) -> std::thread::JoinHandle<()> {
     let done: Vec<PathBuf> = list
         .iter()
-        .flat_map(|s| [s.data.clone(), s.versions.clone()])
-        .flatten()
+        .flat_map(|s| s.data.iter().chain(&s.versions).cloned())
         .collect();
     std::thread::spawn(move || {
         for p in done {

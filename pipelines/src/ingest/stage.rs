@@ -5,8 +5,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
@@ -19,7 +17,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPrope
 
 use super::report::FileReport;
 use super::scratch::{ScratchWriter, EXTENSION};
-use super::versions::version_records;
+use super::versions::{fine_paths, version_records, FineWriter};
 use crate::batch::{RowsBuilder, V};
 use crate::outcome::{Issue, Reason};
 use crate::read::{self, RawRecord, ReadError};
@@ -37,8 +35,9 @@ pub struct Staged {
     /// Quarantined rows (quarantine schema); `None` when there are none.
     pub quarantine: Option<PathBuf>,
     /// The valid rows' version records (`versions::version_records`), in
-    /// the staged rows' order; `Some` when `data` is.
-    pub versions: Option<PathBuf>,
+    /// the fine buckets of `versions::FineWriter`; empty when `data` is
+    /// `None`.
+    pub versions: Vec<PathBuf>,
 }
 
 /// How the lake's Parquet files are written.
@@ -80,6 +79,8 @@ pub struct StageCtx<'a> {
     pub dir: &'a Path,
     pub secret: &'a [u8],
     pub load_time: NaiveDateTime,
+    /// The file's place among its source's files in the run.
+    pub index: usize,
     /// Called with the number of rows after each batch.
     pub progress: &'a (dyn Fn(u64) + Sync),
 }
@@ -95,16 +96,12 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
     let q_path = cx
         .dir
         .join(format!("{}-{seq:05}.quarantine.{EXTENSION}", src.name));
-    let v_path = cx.dir.join(format!(
-        "{}-{seq:05}.versions.{}",
-        src.name,
-        wangjian_lake::SPILL_EXTENSION
-    ));
+    let v_paths = fine_paths(cx.dir, &format!("{}-{seq:05}", src.name));
     // A panic here would be a bug, never a property of the input: the file is
     // rejected with the message and the run goes on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let paths = [data_path.as_path(), &q_path, &v_path];
-        stage_inner(src, path, seq, cx, paths, &mut report)
+        let paths = [data_path.as_path(), &q_path];
+        stage_inner(src, path, seq, cx, (paths, &v_paths), &mut report)
     }))
     .unwrap_or_else(|p| {
         let msg = p
@@ -121,10 +118,10 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
             report,
             data: has_data.then_some(data_path),
             quarantine: has_q.then_some(q_path),
-            versions: has_data.then_some(v_path),
+            versions: if has_data { v_paths } else { Vec::new() },
         },
         Err(why) => {
-            for p in [&data_path, &q_path, &v_path] {
+            for p in [&data_path, &q_path].into_iter().chain(&v_paths) {
                 let _ = std::fs::remove_file(p);
             }
             let format = report.format;
@@ -140,7 +137,7 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
                 },
                 data: None,
                 quarantine: None,
-                versions: None,
+                versions: Vec::new(),
             }
         }
     }
@@ -151,7 +148,7 @@ fn stage_inner(
     path: &Path,
     seq: usize,
     cx: &StageCtx,
-    [data_path, q_path, v_path]: [&Path; 3],
+    ([data_path, q_path], v_paths): ([&Path; 2], &[PathBuf]),
     report: &mut FileReport,
 ) -> Result<(bool, bool), String> {
     report.format = read::format_of(path);
@@ -174,7 +171,7 @@ fn stage_inner(
     let cols = staging_columns(src);
     let mut data_w: Option<ScratchWriter> = None;
     let mut q_w: Option<ScratchWriter> = None;
-    let mut v_w: Option<BufWriter<File>> = None;
+    let mut v_w: Option<FineWriter> = None;
     let file_v = V::S(report.file.clone().into());
     let run_v = V::S(cx.run.to_string().into());
     // One reader thread decodes; `workers` threads validate (rows keep their
@@ -256,7 +253,7 @@ fn stage_inner(
                     }
                     if let Some(b) = v.data {
                         write_batch(&mut data_w, data_path, &b)?;
-                        write_records(&mut v_w, v_path, &v.versions)?;
+                        write_records(&mut v_w, (v_paths, cx.index), &v.versions)?;
                     }
                     if let Some(b) = v.quarantine {
                         write_batch(&mut q_w, q_path, &b)?;
@@ -295,9 +292,8 @@ fn stage_inner(
     for w in [data_w, q_w].into_iter().flatten() {
         w.close()?;
     }
-    if let Some(mut w) = v_w {
-        w.flush()
-            .map_err(|e| format!("cannot write {}: {e}", v_path.display()))?;
+    if let Some(w) = v_w {
+        w.finish().map_err(|e| e.to_string())?;
     }
     Ok((has_data, has_q))
 }
@@ -398,22 +394,21 @@ fn write_batch(
     writer.as_mut().expect("writer just created").write(batch)
 }
 
-/// Appends a batch's version records to the file's (created on first use).
+/// Writes a batch's version records to the file's fine buckets (created on
+/// first use at `paths`; `index` is the file's place among its source's).
 fn write_records(
-    writer: &mut Option<BufWriter<File>>,
-    path: &Path,
+    writer: &mut Option<FineWriter>,
+    (paths, index): (&[PathBuf], usize),
     records: &[u8],
 ) -> Result<(), String> {
-    let why = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     if writer.is_none() {
-        let f = File::create(path).map_err(why)?;
-        *writer = Some(BufWriter::with_capacity(1 << 16, f));
+        *writer = Some(FineWriter::create(paths, index).map_err(|e| e.to_string())?);
     }
     writer
         .as_mut()
         .expect("writer just created")
-        .write_all(records)
-        .map_err(why)
+        .write(records)
+        .map_err(|e| e.to_string())
 }
 
 /// Appends `h` as sixteen lower-case hex digits, as `format!("{h:016x}")`

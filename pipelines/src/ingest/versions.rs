@@ -2,14 +2,17 @@
 //!
 //! Each staged row is reduced to a fixed-size record (key hash, version,
 //! file, row, content hash, place in its staged file) while it is staged
-//! ([`version_records`]), and pass 1 writes the records to one of K bucket
-//! files by their key hash; the table's held versions go the same way
-//! to K more. Then each bucket on its own (two at a time): the run's best
-//! row of each key (a map of the bucket's keys only), the held version of
-//! those keys (streamed), and the decision of each best row, set in a byte
-//! per staged row. Every other row is superseded. Memory: two buckets' keys
-//! plus one byte per staged row; K grows with the run (about a million keys
-//! a bucket).
+//! ([`version_records`]), and written at once to one of [`FINE`] bucket
+//! files of its staged file by its key hash ([`FineWriter`]). The run is
+//! decided in K buckets (K grows with the run, about a million keys a
+//! bucket): up to [`FINE`], bucket b is the fine buckets whose number is b
+//! modulo K, read where they lie; above, the fine buckets are first copied
+//! into K. The table's held versions go to K bucket files by the same hash.
+//! Then each bucket on its own (two at a time): the run's best row of each
+//! key (a map of the bucket's keys only), the held version of those keys
+//! (streamed), and the decision of each best row, set in a byte per staged
+//! row. Every other row is superseded. Memory: two buckets' keys plus one
+//! byte per staged row.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -69,6 +72,67 @@ fn bucket(k: u128, buckets: usize) -> usize {
     ((k >> 64) as u64 % buckets as u64) as usize
 }
 
+/// The fine buckets of one staged file's version records: a power of two,
+/// so that a run of K ≤ FINE buckets (a power of two) finds its bucket b in
+/// the fine buckets b, b + K, b + 2K, ... (see [`bucket`]).
+pub const FINE: usize = 64;
+
+/// The paths of a staged file's fine buckets (`stem` names the file).
+pub(super) fn fine_paths(dir: &Path, stem: &str) -> Vec<PathBuf> {
+    (0..FINE)
+        .map(|f| {
+            dir.join(format!(
+                "{stem}.versions-{f:02}.{}",
+                wangjian_lake::SPILL_EXTENSION
+            ))
+        })
+        .collect()
+}
+
+/// A staged file's version records being written to its fine buckets,
+/// each with the file's place in its source's files and its own place in
+/// the staged file.
+pub(super) struct FineWriter {
+    spill: Spill,
+    file: u32,
+    pos: u32,
+}
+
+impl FineWriter {
+    /// Creates the fine bucket files at `paths` (from [`fine_paths`]) for
+    /// the staged file at place `file` among its source's files.
+    pub(super) fn create(paths: &[PathBuf], file: usize) -> Result<FineWriter, IngestError> {
+        let file = u32::try_from(file)
+            .map_err(|_| IngestError::Staging(format!("{file} files in one run")))?;
+        Ok(FineWriter {
+            spill: Spill::at(paths)?,
+            file,
+            pos: 0,
+        })
+    }
+
+    /// Writes a batch's records (from [`version_records`], in the staged
+    /// rows' order) with their file and places.
+    pub(super) fn write(&mut self, records: &[u8]) -> Result<(), IngestError> {
+        for rec in records.chunks_exact(ROW_BYTES) {
+            let mut rec: [u8; ROW_BYTES] = rec.try_into().expect("ROW_BYTES");
+            rec[48..52].copy_from_slice(&self.file.to_le_bytes());
+            rec[52..56].copy_from_slice(&self.pos.to_le_bytes());
+            let key = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
+            let (w, p) = self.spill.writer(bucket(key, FINE));
+            w.write_all(&rec).map_err(|e| IngestError::io(p, e))?;
+            self.pos = self.pos.checked_add(1).ok_or_else(|| {
+                IngestError::Staging(format!("{}: too many rows in one file", p.display()))
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Result<(), IngestError> {
+        self.spill.finish().map(drop)
+    }
+}
+
 /// A staged row, as the decision needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Row {
@@ -113,17 +177,22 @@ struct Spill {
 
 impl Spill {
     fn create(dir: &Path, stem: &str, buckets: usize) -> Result<Spill, IngestError> {
-        let mut s = Spill {
-            paths: Vec::with_capacity(buckets),
-            writers: Vec::with_capacity(buckets),
-        };
-        for b in 0..buckets {
-            let p = dir.join(format!("{stem}-{b}.{}", wangjian_lake::SPILL_EXTENSION));
-            let f = File::create(&p).map_err(|e| IngestError::io(&p, e))?;
-            s.writers.push(BufWriter::with_capacity(1 << 16, f));
-            s.paths.push(p);
+        let paths: Vec<PathBuf> = (0..buckets)
+            .map(|b| dir.join(format!("{stem}-{b}.{}", wangjian_lake::SPILL_EXTENSION)))
+            .collect();
+        Spill::at(&paths)
+    }
+    /// Bucket files at `paths`, one a bucket.
+    fn at(paths: &[PathBuf]) -> Result<Spill, IngestError> {
+        let mut writers = Vec::with_capacity(paths.len());
+        for p in paths {
+            let f = File::create(p).map_err(|e| IngestError::io(p, e))?;
+            writers.push(BufWriter::with_capacity(1 << 16, f));
         }
-        Ok(s)
+        Ok(Spill {
+            paths: paths.to_vec(),
+            writers,
+        })
     }
     fn writer(&mut self, b: usize) -> (&mut BufWriter<File>, &Path) {
         (&mut self.writers[b], &self.paths[b])
@@ -138,9 +207,9 @@ impl Spill {
 
 /// The version records of a batch of staged rows, in their order: each
 /// row's record as the buckets take it, with its file and place left zero
-/// (pass 1 sets them). Written beside the staged rows while a file is
-/// staged (on the validator threads), so that pass 1 reads these small
-/// records instead of the staged files whole.
+/// ([`FineWriter`] sets them). Made on the validator threads while a file
+/// is staged, so that deciding reads these small records instead of the
+/// staged files whole.
 pub(super) fn version_records(
     src: &Source,
     batch: &arrow::array::RecordBatch,
@@ -169,53 +238,76 @@ pub(super) fn version_records(
     Ok(out)
 }
 
-/// Pass 1: every staged row's record (from the file's version records) to
-/// its bucket, with its file and place; the row count of each file.
-fn spill_run(
+/// The staged rows of each file, checked against its version records (the
+/// fine buckets' sizes).
+fn staged_counts(staged: &[Staged]) -> Result<Vec<usize>, IngestError> {
+    let mut counts = vec![0usize; staged.len()];
+    for (file, s) in staged.iter().enumerate() {
+        let Some(data) = &s.data else { continue };
+        if s.versions.len() != FINE {
+            return Err(IngestError::Staging(format!(
+                "{}: no version records",
+                data.display()
+            )));
+        }
+        let mut bytes = 0u64;
+        for p in &s.versions {
+            bytes += std::fs::metadata(p)
+                .map_err(|e| IngestError::io(p, e))?
+                .len();
+        }
+        let records = bytes / ROW_BYTES as u64;
+        let expected = s.report.read.saturating_sub(s.report.quarantined);
+        if bytes % ROW_BYTES as u64 != 0 || records != expected {
+            return Err(IngestError::Staging(format!(
+                "{}: {records} version records for {expected} staged rows",
+                data.display()
+            )));
+        }
+        counts[file] = records as usize;
+    }
+    Ok(counts)
+}
+
+/// The run's records in `buckets` buckets, the files of each: up to
+/// [`FINE`] buckets, the staged files' fine buckets as they are (bucket b
+/// holds fine buckets b, b + K, ...); above, copied into `buckets` new
+/// bucket files.
+fn run_buckets(
     src: &Source,
     staged: &[Staged],
     dir: &Path,
     buckets: usize,
-) -> Result<(Vec<PathBuf>, Vec<usize>), IngestError> {
+) -> Result<Vec<Vec<PathBuf>>, IngestError> {
+    let fine = staged.iter().flat_map(|s| s.versions.iter().enumerate());
+    if buckets <= FINE && FINE % buckets == 0 {
+        let mut run = vec![Vec::new(); buckets];
+        for (f, p) in fine {
+            run[f % buckets].push(p.clone());
+        }
+        return Ok(run);
+    }
     let mut spill = Spill::create(dir, &format!("{}-run", src.name), buckets)?;
-    let mut counts = vec![0usize; staged.len()];
-    for (file, s) in staged.iter().enumerate() {
-        let Some(data) = &s.data else { continue };
-        let path = s.versions.as_deref().ok_or_else(|| {
-            IngestError::Staging(format!("{}: no version records", data.display()))
-        })?;
-        let mut pos = 0u32;
+    for (_, path) in fine {
         let mut failed = None;
         each_record::<ROW_BYTES>(path, |rec| {
             if failed.is_some() {
                 return;
             }
-            let mut rec = *rec;
-            rec[48..52].copy_from_slice(&(file as u32).to_le_bytes());
-            rec[52..56].copy_from_slice(&pos.to_le_bytes());
             let key = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
             let (w, p) = spill.writer(bucket(key, buckets));
-            if let Err(e) = w.write_all(&rec) {
+            if let Err(e) = w.write_all(rec) {
                 failed = Some(IngestError::io(p, e));
             }
-            pos += 1;
         })?;
         if let Some(e) = failed {
             return Err(e);
         }
-        let expected = s.report.read.saturating_sub(s.report.quarantined);
-        if u64::from(pos) != expected {
-            return Err(IngestError::Staging(format!(
-                "{}: {pos} version records for {expected} staged rows",
-                path.display()
-            )));
-        }
-        counts[file] = pos as usize;
     }
-    Ok((spill.finish()?, counts))
+    Ok(spill.finish()?.into_iter().map(|p| vec![p]).collect())
 }
 
-/// Pass 2: the table's (key, version, content hash) to the buckets.
+/// The table's (key, version, content hash) to the buckets.
 async fn spill_held(
     lake: &Lake,
     src: &Source,
@@ -285,24 +377,30 @@ impl std::hash::Hasher for KeyHasher {
 
 type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyHasher>>;
 
-/// Pass 3, one bucket: the best row of each key against its held version;
-/// the decisions of the bucket's best rows, as (file, place, decision).
-fn decide_bucket(run: &Path, held: &Path) -> Result<Vec<(u32, u32, Decision)>, IngestError> {
+/// One bucket: the best row of each key (the bucket's records are in the
+/// files `run`) against its held version; the decisions of the bucket's
+/// best rows, as (file, place, decision).
+fn decide_bucket(run: &[PathBuf], held: &Path) -> Result<Vec<(u32, u32, Decision)>, IngestError> {
     // Sized for every record of the bucket up front (an upper bound on its
     // keys): growing by rehashing copied the table and faulted in fresh
     // pages at every doubling, a few per cent of a run's time.
-    let records = std::fs::metadata(run).map_or(0, |m| m.len() as usize / ROW_BYTES);
+    let records = run
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len() as usize / ROW_BYTES))
+        .sum();
     let mut best: KeyMap<Row> = KeyMap::with_capacity_and_hasher(records, Default::default());
-    each_record::<ROW_BYTES>(run, |b| {
-        let r = Row::read(b);
-        best.entry(r.key)
-            .and_modify(|x| {
-                if r.rank > x.rank {
-                    *x = r
-                }
-            })
-            .or_insert(r);
-    })?;
+    for path in run {
+        each_record::<ROW_BYTES>(path, |b| {
+            let r = Row::read(b);
+            best.entry(r.key)
+                .and_modify(|x| {
+                    if r.rank > x.rank {
+                        *x = r
+                    }
+                })
+                .or_insert(r);
+        })?;
+    }
     let mut held_of: KeyMap<(i64, u64)> = KeyMap::default();
     each_record::<HELD_BYTES>(held, |b| {
         let k = u128::from_le_bytes(b[..16].try_into().expect("16 bytes"));
@@ -324,7 +422,7 @@ fn decide_bucket(run: &Path, held: &Path) -> Result<Vec<(u32, u32, Decision)>, I
 /// Decides every bucket, two at a time (each bucket's keys are its own),
 /// setting the decisions of the best rows.
 fn decide_buckets(
-    run: &[PathBuf],
+    run: &[Vec<PathBuf>],
     held: &[PathBuf],
     decisions: &mut [Vec<Decision>],
 ) -> Result<(), IngestError> {
@@ -378,7 +476,8 @@ pub async fn decide_versions(
     dir: &Path,
     buckets: usize,
 ) -> Result<Vec<Vec<Decision>>, IngestError> {
-    let (run, counts) = tokio::task::block_in_place(|| spill_run(src, staged, dir, buckets))?;
+    let counts = staged_counts(staged)?;
+    let run = tokio::task::block_in_place(|| run_buckets(src, staged, dir, buckets))?;
     let held = spill_held(lake, src, dir, buckets).await?;
     let mut decisions: Vec<Vec<Decision>> = counts
         .iter()
@@ -459,13 +558,9 @@ mod tests {
         .unwrap()
     }
 
-    /// The records written beside two staged files go to the buckets with
-    /// their file and place: each key's latest row wins, across files; a
-    /// file whose records do not match its staged rows is an error.
-    #[test]
-    fn version_records_go_to_the_buckets_with_their_places() {
-        let src = wangjian_contract::sources::source("complaints").unwrap();
-        let dir = tempfile::tempdir().unwrap();
+    /// Two staged files' records, through their fine buckets, as staging
+    /// writes them (in batches).
+    fn staged_pair(src: &Source, dir: &Path) -> Vec<Staged> {
         let files = [
             staged_batch(src.key, 0, &[("K1", 1), ("K2", 1), ("K1", 2)]),
             staged_batch(src.key, 1, &[("K2", 5)]),
@@ -478,49 +573,92 @@ mod tests {
             assert_eq!(first.key, key_hash(if i == 0 { "K1" } else { "K2" }));
             assert_eq!(first.hash, 1000);
             assert_eq!((first.file, first.pos), (0, 0));
-            let path = dir.path().join(format!("v{i}.bin"));
-            std::fs::write(&path, records).unwrap();
+            let paths = fine_paths(dir, &format!("f{i}"));
+            let mut w = FineWriter::create(&paths, i).unwrap();
+            let (one, rest) = records.split_at(ROW_BYTES);
+            w.write(one).unwrap();
+            w.write(rest).unwrap();
+            w.finish().unwrap();
             staged.push(Staged {
                 report: super::super::report::FileReport {
                     read: b.num_rows() as u64 + 1,
                     quarantined: 1,
                     ..Default::default()
                 },
-                data: Some(dir.path().join(format!("d{i}.arrow"))),
+                data: Some(dir.join(format!("d{i}.arrow"))),
                 quarantine: None,
-                versions: Some(path),
+                versions: paths,
             });
         }
-        let (run, counts) = spill_run(src, &staged, dir.path(), 2).unwrap();
-        assert_eq!(counts, vec![3, 1]);
-        let held = Spill::create(dir.path(), "held", 2)
-            .unwrap()
-            .finish()
-            .unwrap();
-        let mut d: Vec<Vec<Decision>> = counts.iter().map(|&n| vec![Superseded; n]).collect();
-        decide_buckets(&run, &held, &mut d).unwrap();
-        assert_eq!(d, vec![vec![Superseded, Superseded, Insert], vec![Insert]]);
+        staged
+    }
 
-        // Records that do not match the file's staged rows, or none at all.
-        std::fs::write(
-            dir.path().join("v0.bin"),
-            version_records(src, &files[0]).unwrap(),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("v1.bin"),
-            version_records(src, &files[1]).unwrap(),
-        )
-        .unwrap();
+    /// The records written while two files are staged reach the buckets
+    /// with their file and place, whether the buckets are the fine ones
+    /// (K ≤ FINE) or copies (K > FINE): each key's latest row wins, across
+    /// files, and the bucket files are gone afterwards.
+    #[test]
+    fn version_records_go_to_the_buckets_with_their_places() {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        for buckets in [1, 2, FINE, 2 * FINE] {
+            let dir = tempfile::tempdir().unwrap();
+            let staged = staged_pair(src, dir.path());
+            let fine_files = std::fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(fine_files, 2 * FINE);
+            let counts = staged_counts(&staged).unwrap();
+            assert_eq!(counts, vec![3, 1]);
+            let run = run_buckets(src, &staged, dir.path(), buckets).unwrap();
+            assert_eq!(run.len(), buckets);
+            let held = Spill::create(dir.path(), "held", buckets)
+                .unwrap()
+                .finish()
+                .unwrap();
+            let mut d: Vec<Vec<Decision>> = counts.iter().map(|&n| vec![Superseded; n]).collect();
+            decide_buckets(&run, &held, &mut d).unwrap();
+            assert_eq!(
+                d,
+                vec![vec![Superseded, Superseded, Insert], vec![Insert]],
+                "{buckets} buckets"
+            );
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
+    }
+
+    /// A file whose records do not match its staged rows, or that has none,
+    /// is an error.
+    #[test]
+    fn records_must_match_the_staged_rows() {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = staged_pair(src, dir.path());
         staged[1].report.read += 1;
-        let e = spill_run(src, &staged, dir.path(), 2).unwrap_err();
+        let e = staged_counts(&staged).unwrap_err();
         assert!(
             e.to_string()
                 .contains("1 version records for 2 staged rows"),
             "{e}"
         );
-        staged[0].versions = None;
-        let e = spill_run(src, &staged, dir.path(), 2).unwrap_err();
+        staged[1].report.read -= 1;
+        // A record cut short.
+        let some = staged[0]
+            .versions
+            .iter()
+            .find(|p| std::fs::metadata(p).unwrap().len() > 0)
+            .unwrap()
+            .clone();
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&some)
+            .unwrap();
+        f.set_len(std::fs::metadata(&some).unwrap().len() - 1)
+            .unwrap();
+        let e = staged_counts(&staged).unwrap_err();
+        assert!(
+            e.to_string().contains("version records for 3 staged rows"),
+            "{e}"
+        );
+        staged[0].versions.clear();
+        let e = staged_counts(&staged).unwrap_err();
         assert!(e.to_string().contains("no version records"), "{e}");
     }
 
@@ -538,7 +676,8 @@ mod tests {
             w.write_all(&ts.to_le_bytes()).unwrap();
             w.write_all(&hash.to_le_bytes()).unwrap();
         }
-        let (run, h) = (run.finish().unwrap(), h.finish().unwrap());
+        let run: Vec<Vec<PathBuf>> = run.finish().unwrap().into_iter().map(|p| vec![p]).collect();
+        let h = h.finish().unwrap();
         let mut d = vec![vec![Superseded; rows.len()]];
         decide_buckets(&run, &h, &mut d).unwrap();
         assert_eq!(
