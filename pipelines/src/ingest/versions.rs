@@ -258,7 +258,7 @@ fn staged_counts(staged: &[Staged]) -> Result<Vec<usize>, IngestError> {
         }
         let records = bytes / ROW_BYTES as u64;
         let expected = s.report.read.saturating_sub(s.report.quarantined);
-        if bytes % ROW_BYTES as u64 != 0 || records != expected {
+        if !bytes.is_multiple_of(ROW_BYTES as u64) || records != expected {
             return Err(IngestError::Staging(format!(
                 "{}: {records} version records for {expected} staged rows",
                 data.display()
@@ -280,7 +280,7 @@ fn run_buckets(
     buckets: usize,
 ) -> Result<Vec<Vec<PathBuf>>, IngestError> {
     let fine = staged.iter().flat_map(|s| s.versions.iter().enumerate());
-    if buckets <= FINE && FINE % buckets == 0 {
+    if buckets <= FINE && FINE.is_multiple_of(buckets) {
         let mut run = vec![Vec::new(); buckets];
         for (f, p) in fine {
             run[f % buckets].push(p.clone());
