@@ -35,7 +35,7 @@ pub struct Staged {
     /// Quarantined rows (quarantine schema); `None` when there are none.
     pub quarantine: Option<PathBuf>,
     /// The valid rows' version records (`versions::version_records`), in
-    /// the fine buckets of `versions::FineWriter`; empty when `data` is
+    /// the files `versions::FineWriter` wrote; empty when `data` is
     /// `None`.
     pub versions: Vec<PathBuf>,
 }
@@ -114,11 +114,11 @@ pub fn stage_file(src: &'static Source, path: &Path, seq: usize, cx: &StageCtx) 
         ))
     });
     match result {
-        Ok((has_data, has_q)) => Staged {
+        Ok((has_data, has_q, versions)) => Staged {
             report,
             data: has_data.then_some(data_path),
             quarantine: has_q.then_some(q_path),
-            versions: if has_data { v_paths } else { Vec::new() },
+            versions,
         },
         Err(why) => {
             for p in [&data_path, &q_path].into_iter().chain(&v_paths) {
@@ -150,7 +150,7 @@ fn stage_inner(
     cx: &StageCtx,
     ([data_path, q_path], v_paths): ([&Path; 2], &[PathBuf]),
     report: &mut FileReport,
-) -> Result<(bool, bool), String> {
+) -> Result<(bool, bool, Vec<PathBuf>), String> {
     report.format = read::format_of(path);
     let (mut reader, info) = read::open(path).map_err(|e| e.0)?;
     report.format = Some(info.format);
@@ -292,10 +292,11 @@ fn stage_inner(
     for w in [data_w, q_w].into_iter().flatten() {
         w.close()?;
     }
-    if let Some(w) = v_w {
-        w.finish().map_err(|e| e.to_string())?;
-    }
-    Ok((has_data, has_q))
+    let versions = match v_w {
+        Some(w) => w.finish().map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    Ok((has_data, has_q, versions))
 }
 
 /// A validator thread's state: its validator and the builders of the valid
@@ -396,13 +397,13 @@ fn write_batch(
 
 /// Writes a batch's version records to the file's fine buckets (created on
 /// first use at `paths`; `index` is the file's place among its source's).
-fn write_records(
-    writer: &mut Option<FineWriter>,
-    (paths, index): (&[PathBuf], usize),
+fn write_records<'p>(
+    writer: &mut Option<FineWriter<'p>>,
+    (paths, index): (&'p [PathBuf], usize),
     records: &[u8],
 ) -> Result<(), String> {
     if writer.is_none() {
-        *writer = Some(FineWriter::create(paths, index).map_err(|e| e.to_string())?);
+        *writer = Some(FineWriter::new(paths, index).map_err(|e| e.to_string())?);
     }
     writer
         .as_mut()

@@ -77,35 +77,51 @@ fn bucket(k: u128, buckets: usize) -> usize {
 /// the fine buckets b, b + K, b + 2K, ... (see [`bucket`]).
 pub const FINE: usize = 64;
 
-/// The paths of a staged file's fine buckets (`stem` names the file).
+/// Records of a staged file kept in memory before it is known to be large
+/// enough for fine buckets (about 18,700 rows): a smaller file's records go
+/// to one file, copied into the run's buckets when it is decided, so that a
+/// run of many small files does not make 64 files of each.
+const SMALL: usize = 1 << 20;
+
+/// The paths a staged file's version records may take (`stem` names the
+/// file): its [`FINE`] fine buckets, then the one file of a small file's.
 pub(super) fn fine_paths(dir: &Path, stem: &str) -> Vec<PathBuf> {
+    let ext = wangjian_lake::SPILL_EXTENSION;
     (0..FINE)
-        .map(|f| {
-            dir.join(format!(
-                "{stem}.versions-{f:02}.{}",
-                wangjian_lake::SPILL_EXTENSION
-            ))
-        })
+        .map(|f| dir.join(format!("{stem}.versions-{f:02}.{ext}")))
+        .chain([dir.join(format!("{stem}.versions.{ext}"))])
         .collect()
 }
 
-/// A staged file's version records being written to its fine buckets,
-/// each with the file's place in its source's files and its own place in
-/// the staged file.
-pub(super) struct FineWriter {
-    spill: Spill,
+/// A staged file's version records being written, each with the file's
+/// place in its source's files and its own place in the staged file: to
+/// the file's fine buckets once there are [`SMALL`] bytes of them, else
+/// to one file when the file is done.
+pub(super) struct FineWriter<'p> {
+    paths: &'p [PathBuf],
+    spill: Option<Spill>,
+    pending: Vec<u8>,
     file: u32,
     pos: u32,
 }
 
-impl FineWriter {
-    /// Creates the fine bucket files at `paths` (from [`fine_paths`]) for
-    /// the staged file at place `file` among its source's files.
-    pub(super) fn create(paths: &[PathBuf], file: usize) -> Result<FineWriter, IngestError> {
+impl<'p> FineWriter<'p> {
+    /// A writer to `paths` (from [`fine_paths`]; nothing is created yet)
+    /// for the staged file at place `file` among its source's files.
+    pub(super) fn new(paths: &'p [PathBuf], file: usize) -> Result<FineWriter<'p>, IngestError> {
         let file = u32::try_from(file)
             .map_err(|_| IngestError::Staging(format!("{file} files in one run")))?;
+        if paths.len() != FINE + 1 {
+            return Err(IngestError::Staging(format!(
+                "{} paths for version records, not {}",
+                paths.len(),
+                FINE + 1
+            )));
+        }
         Ok(FineWriter {
-            spill: Spill::at(paths)?,
+            paths,
+            spill: None,
+            pending: Vec::new(),
             file,
             pos: 0,
         })
@@ -118,19 +134,40 @@ impl FineWriter {
             let mut rec: [u8; ROW_BYTES] = rec.try_into().expect("ROW_BYTES");
             rec[48..52].copy_from_slice(&self.file.to_le_bytes());
             rec[52..56].copy_from_slice(&self.pos.to_le_bytes());
-            let key = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
-            let (w, p) = self.spill.writer(bucket(key, FINE));
-            w.write_all(&rec).map_err(|e| IngestError::io(p, e))?;
             self.pos = self.pos.checked_add(1).ok_or_else(|| {
-                IngestError::Staging(format!("{}: too many rows in one file", p.display()))
+                IngestError::Staging(format!("file {}: too many rows", self.file))
             })?;
+            match &mut self.spill {
+                Some(spill) => to_fine_bucket(spill, &rec)?,
+                None => self.pending.extend_from_slice(&rec),
+            }
+        }
+        if self.spill.is_none() && self.pending.len() >= SMALL {
+            let mut spill = Spill::at(&self.paths[..FINE])?;
+            for rec in self.pending.chunks_exact(ROW_BYTES) {
+                to_fine_bucket(&mut spill, rec)?;
+            }
+            self.pending = Vec::new();
+            self.spill = Some(spill);
         }
         Ok(())
     }
 
-    pub(super) fn finish(self) -> Result<(), IngestError> {
-        self.spill.finish().map(drop)
+    /// Flushes the records; returns the files they are in.
+    pub(super) fn finish(self) -> Result<Vec<PathBuf>, IngestError> {
+        if let Some(spill) = self.spill {
+            return spill.finish();
+        }
+        let one = &self.paths[FINE];
+        std::fs::write(one, &self.pending).map_err(|e| IngestError::io(one, e))?;
+        Ok(vec![one.clone()])
     }
+}
+
+fn to_fine_bucket(spill: &mut Spill, rec: &[u8]) -> Result<(), IngestError> {
+    let key = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
+    let (w, p) = spill.writer(bucket(key, FINE));
+    w.write_all(rec).map_err(|e| IngestError::io(p, e))
 }
 
 /// A staged row, as the decision needs it.
@@ -244,7 +281,7 @@ fn staged_counts(staged: &[Staged]) -> Result<Vec<usize>, IngestError> {
     let mut counts = vec![0usize; staged.len()];
     for (file, s) in staged.iter().enumerate() {
         let Some(data) = &s.data else { continue };
-        if s.versions.len() != FINE {
+        if s.versions.len() != FINE && s.versions.len() != 1 {
             return Err(IngestError::Staging(format!(
                 "{}: no version records",
                 data.display()
@@ -271,24 +308,31 @@ fn staged_counts(staged: &[Staged]) -> Result<Vec<usize>, IngestError> {
 
 /// The run's records in `buckets` buckets, the files of each: up to
 /// [`FINE`] buckets, the staged files' fine buckets as they are (bucket b
-/// holds fine buckets b, b + K, ...); above, copied into `buckets` new
-/// bucket files.
+/// holds fine buckets b, b + K, ...); small files' records, and every
+/// record above [`FINE`] buckets, copied into `buckets` new bucket files.
 fn run_buckets(
     src: &Source,
     staged: &[Staged],
     dir: &Path,
     buckets: usize,
 ) -> Result<Vec<Vec<PathBuf>>, IngestError> {
-    let fine = staged.iter().flat_map(|s| s.versions.iter().enumerate());
-    if buckets <= FINE && FINE.is_multiple_of(buckets) {
-        let mut run = vec![Vec::new(); buckets];
-        for (f, p) in fine {
-            run[f % buckets].push(p.clone());
+    let direct = buckets <= FINE && FINE.is_multiple_of(buckets);
+    let mut run = vec![Vec::new(); buckets];
+    let mut copied = Vec::new();
+    for s in staged {
+        if direct && s.versions.len() == FINE {
+            for (f, p) in s.versions.iter().enumerate() {
+                run[f % buckets].push(p.clone());
+            }
+        } else {
+            copied.extend(&s.versions);
         }
+    }
+    if copied.is_empty() {
         return Ok(run);
     }
     let mut spill = Spill::create(dir, &format!("{}-run", src.name), buckets)?;
-    for (_, path) in fine {
+    for path in copied {
         let mut failed = None;
         each_record::<ROW_BYTES>(path, |rec| {
             if failed.is_some() {
@@ -304,7 +348,10 @@ fn run_buckets(
             return Err(e);
         }
     }
-    Ok(spill.finish()?.into_iter().map(|p| vec![p]).collect())
+    for (b, p) in spill.finish()?.into_iter().enumerate() {
+        run[b].push(p);
+    }
+    Ok(run)
 }
 
 /// The table's (key, version, content hash) to the buckets.
@@ -558,11 +605,18 @@ mod tests {
         .unwrap()
     }
 
-    /// Two staged files' records, through their fine buckets, as staging
-    /// writes them (in batches).
-    fn staged_pair(src: &Source, dir: &Path) -> Vec<Staged> {
+    /// Two staged files' records, written as staging writes them (in
+    /// batches): file 0 has K1, K2, K1 (later) and `pad` keys of its own,
+    /// file 1 a later K2.
+    fn staged_pair(src: &Source, dir: &Path, pad: usize) -> Vec<Staged> {
+        let padded: Vec<(String, i64)> = [("K1", 1), ("K2", 1), ("K1", 2)]
+            .into_iter()
+            .map(|(k, t)| (k.to_string(), t))
+            .chain((0..pad).map(|n| (format!("P{n}"), 1)))
+            .collect();
+        let first: Vec<(&str, i64)> = padded.iter().map(|(k, t)| (k.as_str(), *t)).collect();
         let files = [
-            staged_batch(src.key, 0, &[("K1", 1), ("K2", 1), ("K1", 2)]),
+            staged_batch(src.key, 0, &first),
             staged_batch(src.key, 1, &[("K2", 5)]),
         ];
         let mut staged = Vec::new();
@@ -574,11 +628,11 @@ mod tests {
             assert_eq!(first.hash, 1000);
             assert_eq!((first.file, first.pos), (0, 0));
             let paths = fine_paths(dir, &format!("f{i}"));
-            let mut w = FineWriter::create(&paths, i).unwrap();
+            let mut w = FineWriter::new(&paths, i).unwrap();
             let (one, rest) = records.split_at(ROW_BYTES);
             w.write(one).unwrap();
             w.write(rest).unwrap();
-            w.finish().unwrap();
+            let versions = w.finish().unwrap();
             staged.push(Staged {
                 report: super::super::report::FileReport {
                     read: b.num_rows() as u64 + 1,
@@ -587,40 +641,49 @@ mod tests {
                 },
                 data: Some(dir.join(format!("d{i}.arrow"))),
                 quarantine: None,
-                versions: paths,
+                versions,
             });
         }
         staged
     }
 
     /// The records written while two files are staged reach the buckets
-    /// with their file and place, whether the buckets are the fine ones
-    /// (K ≤ FINE) or copies (K > FINE): each key's latest row wins, across
-    /// files, and the bucket files are gone afterwards.
+    /// with their file and place, whether they lie in fine buckets used as
+    /// they are (K ≤ FINE), in fine buckets copied (K > FINE) or in a small
+    /// file's one file (copied): each key's latest row wins, across files,
+    /// and the record files are gone afterwards.
     #[test]
     fn version_records_go_to_the_buckets_with_their_places() {
         let src = wangjian_contract::sources::source("complaints").unwrap();
-        for buckets in [1, 2, FINE, 2 * FINE] {
-            let dir = tempfile::tempdir().unwrap();
-            let staged = staged_pair(src, dir.path());
-            let fine_files = std::fs::read_dir(dir.path()).unwrap().count();
-            assert_eq!(fine_files, 2 * FINE);
-            let counts = staged_counts(&staged).unwrap();
-            assert_eq!(counts, vec![3, 1]);
-            let run = run_buckets(src, &staged, dir.path(), buckets).unwrap();
-            assert_eq!(run.len(), buckets);
-            let held = Spill::create(dir.path(), "held", buckets)
-                .unwrap()
-                .finish()
-                .unwrap();
-            let mut d: Vec<Vec<Decision>> = counts.iter().map(|&n| vec![Superseded; n]).collect();
-            decide_buckets(&run, &held, &mut d).unwrap();
-            assert_eq!(
-                d,
-                vec![vec![Superseded, Superseded, Insert], vec![Insert]],
-                "{buckets} buckets"
-            );
-            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        for pad in [0, SMALL / ROW_BYTES] {
+            for buckets in [1, 2, FINE, 2 * FINE] {
+                let dir = tempfile::tempdir().unwrap();
+                let staged = staged_pair(src, dir.path(), pad);
+                let first_files = if pad == 0 { 1 } else { FINE };
+                assert_eq!(staged[0].versions.len(), first_files);
+                assert_eq!(staged[1].versions.len(), 1);
+                let on_disk = std::fs::read_dir(dir.path()).unwrap().count();
+                assert_eq!(on_disk, first_files + 1);
+                let counts = staged_counts(&staged).unwrap();
+                assert_eq!(counts, vec![3 + pad, 1]);
+                let run = run_buckets(src, &staged, dir.path(), buckets).unwrap();
+                assert_eq!(run.len(), buckets);
+                let held = Spill::create(dir.path(), "held", buckets)
+                    .unwrap()
+                    .finish()
+                    .unwrap();
+                let mut d: Vec<Vec<Decision>> =
+                    counts.iter().map(|&n| vec![Superseded; n]).collect();
+                decide_buckets(&run, &held, &mut d).unwrap();
+                let mut want0 = vec![Superseded, Superseded, Insert];
+                want0.extend(vec![Insert; pad]);
+                assert_eq!(
+                    d,
+                    vec![want0, vec![Insert]],
+                    "{pad} more, {buckets} buckets"
+                );
+                assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+            }
         }
     }
 
@@ -630,7 +693,7 @@ mod tests {
     fn records_must_match_the_staged_rows() {
         let src = wangjian_contract::sources::source("complaints").unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let mut staged = staged_pair(src, dir.path());
+        let mut staged = staged_pair(src, dir.path(), 0);
         staged[1].report.read += 1;
         let e = staged_counts(&staged).unwrap_err();
         assert!(
