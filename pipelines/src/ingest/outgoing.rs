@@ -19,7 +19,7 @@ use super::commit::strings;
 use super::scratch::open_batches;
 use super::stage::scratch_props;
 use super::versions::Decision;
-use crate::schema::with_file_lineage;
+use crate::schema::FileLineage;
 use crate::IngestError;
 
 /// One staged file, the file it was read from (its rows' `_file`) and the
@@ -62,6 +62,7 @@ pub struct Outgoing {
 struct Current {
     index: usize,
     file: DecidedFile,
+    lineage: FileLineage,
     batches: BatchSource,
     pos: usize,
     all_new: bool,
@@ -109,6 +110,7 @@ impl Outgoing {
         let all_new = file.decisions.iter().all(|d| *d == Decision::Insert);
         self.current = Some(Current {
             index,
+            lineage: FileLineage::new(&self.run, &file.file),
             file,
             batches,
             pos: 0,
@@ -139,7 +141,7 @@ impl Outgoing {
             };
             let path = &cur.file.path;
             let batch = batch
-                .and_then(|b| with_file_lineage(&self.lake, &b, &self.run, &cur.file.file))
+                .and_then(|b| cur.lineage.apply(&self.lake, &b))
                 .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
             let rows = cur.pos..cur.pos + batch.num_rows();
             cur.pos = rows.end;
