@@ -2,17 +2,20 @@
 //!
 //! Each staged row is reduced to a fixed-size record (key hash, version,
 //! file, row, content hash, place in its staged file) while it is staged
-//! ([`version_records`]), and written at once to one of [`FINE`] bucket
-//! files of its staged file by its key hash ([`FineWriter`]). The run is
+//! ([`version_records`]) and given its file and place by [`FineWriter`]:
+//! once a file has 1 MiB of records, they go to [`FINE`] bucket files of
+//! that file by their key hash; a smaller file's go to one file. The run is
 //! decided in K buckets (K grows with the run, about a million keys a
 //! bucket): up to [`FINE`], bucket b is the fine buckets whose number is b
-//! modulo K, read where they lie; above, the fine buckets are first copied
-//! into K. The table's held versions go to K bucket files by the same hash.
-//! Then each bucket on its own (two at a time): the run's best row of each
-//! key (a map of the bucket's keys only), the held version of those keys
-//! (streamed), and the decision of each best row, set in a byte per staged
-//! row. Every other row is superseded. Memory: two buckets' keys plus one
-//! byte per staged row.
+//! modulo K, read where they lie, and the small files' records are copied
+//! into K bucket files; above [`FINE`], every record is copied. The table's
+//! held versions go to K bucket files by the same hash. Then each bucket on
+//! its own (two at a time): the run's best row of each key (a map of the
+//! bucket's keys only), the held version of those keys (streamed), and the
+//! decision of each best row, set in a byte per staged row. Every other row
+//! is superseded. Memory: two buckets' keys plus one byte per staged row
+//! (and, while a file is staged, up to 1 MiB of its records and the fine
+//! buckets' 64 buffers of 64 KiB).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -606,19 +609,16 @@ mod tests {
     }
 
     /// Two staged files' records, written as staging writes them (in
-    /// batches): file 0 has K1, K2, K1 (later) and `pad` keys of its own,
-    /// file 1 a later K2.
+    /// batches): file 0 has K1, K2, K1 (later) and `pad` keys P0, P1, ...;
+    /// file 1 (a small file) a later K2 and later versions of every
+    /// seventh P key, so that many keys have rows in both files.
     fn staged_pair(src: &Source, dir: &Path, pad: usize) -> Vec<Staged> {
-        let padded: Vec<(String, i64)> = [("K1", 1), ("K2", 1), ("K1", 2)]
-            .into_iter()
-            .map(|(k, t)| (k.to_string(), t))
-            .chain((0..pad).map(|n| (format!("P{n}"), 1)))
-            .collect();
-        let first: Vec<(&str, i64)> = padded.iter().map(|(k, t)| (k.as_str(), *t)).collect();
-        let files = [
-            staged_batch(src.key, 0, &first),
-            staged_batch(src.key, 1, &[("K2", 5)]),
-        ];
+        let p0: Vec<String> = (0..pad).map(|n| format!("P{n}")).collect();
+        let mut k0 = vec![("K1", 1), ("K2", 1), ("K1", 2)];
+        k0.extend(p0.iter().map(|k| (k.as_str(), 1)));
+        let mut k1 = vec![("K2", 5)];
+        k1.extend(p0.iter().step_by(7).map(|k| (k.as_str(), 2)));
+        let files = [staged_batch(src.key, 0, &k0), staged_batch(src.key, 1, &k1)];
         let mut staged = Vec::new();
         for (i, b) in files.iter().enumerate() {
             let records = version_records(src, b).unwrap();
@@ -664,8 +664,9 @@ mod tests {
                 assert_eq!(staged[1].versions.len(), 1);
                 let on_disk = std::fs::read_dir(dir.path()).unwrap().count();
                 assert_eq!(on_disk, first_files + 1);
+                let later = pad.div_ceil(7);
                 let counts = staged_counts(&staged).unwrap();
-                assert_eq!(counts, vec![3 + pad, 1]);
+                assert_eq!(counts, vec![3 + pad, 1 + later]);
                 let run = run_buckets(src, &staged, dir.path(), buckets).unwrap();
                 assert_eq!(run.len(), buckets);
                 let held = Spill::create(dir.path(), "held", buckets)
@@ -676,10 +677,10 @@ mod tests {
                     counts.iter().map(|&n| vec![Superseded; n]).collect();
                 decide_buckets(&run, &held, &mut d).unwrap();
                 let mut want0 = vec![Superseded, Superseded, Insert];
-                want0.extend(vec![Insert; pad]);
+                want0.extend((0..pad).map(|n| if n % 7 == 0 { Superseded } else { Insert }));
                 assert_eq!(
                     d,
-                    vec![want0, vec![Insert]],
+                    vec![want0, vec![Insert; 1 + later]],
                     "{pad} more, {buckets} buckets"
                 );
                 assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
