@@ -4,8 +4,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
-    StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, FixedSizeBinaryBuilder,
+    Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
+    UInt8Builder,
 };
 use arrow::datatypes::SchemaRef;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -25,6 +26,11 @@ pub enum V<'a> {
     /// fen
     M(i64),
     I(i64),
+    /// An unsigned 64-bit number (a row's content hash).
+    U(u64),
+    /// A 16-byte key, written out as its 32 lower-case hex digits
+    /// (`consumer_key`).
+    K([u8; 16]),
 }
 
 impl V<'_> {
@@ -39,6 +45,8 @@ impl V<'_> {
             V::B(b) => V::B(b),
             V::M(m) => V::M(m),
             V::I(i) => V::I(i),
+            V::U(u) => V::U(u),
+            V::K(k) => V::K(k),
         }
     }
 
@@ -78,8 +86,23 @@ impl V<'_> {
             ),
             V::B(b) => buf.extend_from_slice(&[2, u8::from(*b)]),
             V::M(m) | V::I(m) => buf.extend_from_slice(&m.to_le_bytes()),
+            V::U(u) => buf.extend_from_slice(&u.to_le_bytes()),
+            // As its hex text: the hash a key held as text had.
+            V::K(k) => {
+                buf.push(1);
+                push_hex(buf, k);
+            }
         }
         buf.push(0x1f);
+    }
+}
+
+/// Appends the lower-case hex digits of `bytes` (two a byte, high first).
+pub fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
     }
 }
 
@@ -92,6 +115,11 @@ enum Col {
     Bool(BooleanBuilder),
     Money(Decimal128Builder),
     I64(Int64Builder),
+    /// Staging only ([`OutType::Fen`] and the rest).
+    Fen(Int64Builder),
+    U64(UInt64Builder),
+    Key(FixedSizeBinaryBuilder),
+    Code(UInt8Builder, &'static [&'static str]),
 }
 
 /// Accumulates rows for one schema.
@@ -100,6 +128,11 @@ pub struct RowsBuilder {
     types: Vec<OutType>,
     cols: Vec<Col>,
     len: usize,
+    /// The first value a column could not hold as its type asks (a value
+    /// not in a listed column's list, a key that is not 16 bytes): a
+    /// fault of the program, reported by [`RowsBuilder::fault`] rather
+    /// than a panic or a silent null.
+    fault: Option<String>,
 }
 
 impl RowsBuilder {
@@ -110,6 +143,7 @@ impl RowsBuilder {
             types,
             cols: Vec::new(),
             len: 0,
+            fault: None,
         };
         b.cols = b.fresh(1024, &[]);
         b
@@ -135,6 +169,10 @@ impl RowsBuilder {
                         .expect("valid decimal"),
                 ),
                 OutType::I64 => Col::I64(Int64Builder::with_capacity(rows)),
+                OutType::Fen => Col::Fen(Int64Builder::with_capacity(rows)),
+                OutType::Hash64 => Col::U64(UInt64Builder::with_capacity(rows)),
+                OutType::Key16 => Col::Key(FixedSizeBinaryBuilder::with_capacity(rows, 16)),
+                OutType::Code(list) => Col::Code(UInt8Builder::with_capacity(rows), list),
             })
             .collect()
     }
@@ -160,9 +198,14 @@ impl RowsBuilder {
     /// Appends one row from values given in column order (so that a row can
     /// be several slices chained without copying them into one).
     pub fn push_iter<'v, 'a: 'v>(&mut self, values: impl IntoIterator<Item = &'v V<'a>>) {
-        for (col, v) in self.cols.iter_mut().zip(values) {
+        for (ci, (col, v)) in self.cols.iter_mut().zip(values).enumerate() {
             match (col, v) {
                 (Col::Str(b), V::S(s)) => b.append_value(s),
+                (Col::Str(b), V::K(k)) => {
+                    let mut hex = Vec::with_capacity(32);
+                    push_hex(&mut hex, k);
+                    b.append_value(String::from_utf8_lossy(&hex));
+                }
                 (Col::Str(b), _) => b.append_null(),
                 (Col::Ts(b), V::Ts(t)) => b.append_value(t.and_utc().timestamp_micros()),
                 (Col::Ts(b), V::D(d)) => b.append_value(
@@ -180,9 +223,36 @@ impl RowsBuilder {
                 (Col::Money(b), _) => b.append_null(),
                 (Col::I64(b), V::I(i)) => b.append_value(*i),
                 (Col::I64(b), _) => b.append_null(),
+                (Col::Fen(b), V::M(f)) => b.append_value(*f),
+                (Col::Fen(b), _) => b.append_null(),
+                (Col::U64(b), V::U(u)) => b.append_value(*u),
+                (Col::U64(b), _) => b.append_null(),
+                (Col::Key(b), V::K(k)) => b.append_value(k).expect("16 bytes"),
+                (Col::Key(b), V::Null) => b.append_null(),
+                (Col::Code(b, list), V::S(s)) => match listed(list, s) {
+                    Some(i) => b.append_value(i),
+                    None => {
+                        b.append_null();
+                        let name = self.schema.field(ci).name();
+                        self.fault
+                            .get_or_insert_with(|| format!("{name}: '{s}' is not in its list"));
+                    }
+                },
+                (Col::Code(b, _), _) => b.append_null(),
+                (Col::Key(b), other) => {
+                    b.append_null();
+                    let name = self.schema.field(ci).name();
+                    self.fault
+                        .get_or_insert_with(|| format!("{name}: {other:?} is not a 16-byte key"));
+                }
             }
         }
         self.len += 1;
+    }
+
+    /// The first value that a column could not hold (see `fault`), once.
+    pub fn fault(&mut self) -> Option<String> {
+        self.fault.take()
     }
 
     /// The rows so far as a batch; the builder is empty afterwards, with
@@ -213,12 +283,27 @@ impl RowsBuilder {
                     Col::Bool(b) => Arc::new(b.finish()),
                     Col::Money(b) => Arc::new(b.finish()),
                     Col::I64(b) => Arc::new(b.finish()),
+                    Col::Fen(b) => Arc::new(b.finish()),
+                    Col::U64(b) => Arc::new(b.finish()),
+                    Col::Key(b) => Arc::new(b.finish()),
+                    Col::Code(b, _) => Arc::new(b.finish()),
                 }
             })
             .collect();
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), cols).expect("builder columns match the schema")
     }
+}
+
+/// The place of `s` in `list`: the validator hands over the list's own
+/// text, so comparing addresses finds it without reading the text; text
+/// that equals an entry elsewhere in memory is found by its bytes.
+fn listed(list: &[&str], s: &str) -> Option<u8> {
+    let at = list
+        .iter()
+        .position(|x| std::ptr::eq(x.as_ptr(), s.as_ptr()) && x.len() == s.len())
+        .or_else(|| list.iter().position(|x| *x == s))?;
+    u8::try_from(at).ok()
 }
 
 #[cfg(test)]
@@ -244,6 +329,7 @@ mod tests {
             V::M(117_027),
             V::I(-3),
             V::S(Cow::Borrowed("")),
+            V::K(std::array::from_fn(|i| (i * 31 + 7) as u8)),
         ];
         let mut streamed = Xxh3::new();
         for v in &row {
@@ -262,6 +348,13 @@ mod tests {
                 ),
                 V::B(b) => streamed.update(&[2, u8::from(*b)]),
                 V::M(m) | V::I(m) => streamed.update(&m.to_le_bytes()),
+                V::U(u) => streamed.update(&u.to_le_bytes()),
+                // A key was hashed as its hex text when it was held as text.
+                V::K(k) => {
+                    streamed.update(b"\x01");
+                    let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+                    streamed.update(hex.as_bytes());
+                }
             }
             streamed.update(b"\x1f");
         }
@@ -279,5 +372,24 @@ mod tests {
         buf.clear();
         long.hash_bytes(&mut buf);
         assert_eq!(xxh3_64(&buf), streamed.digest());
+    }
+
+    /// A hash's bytes (high first) in hex are the digits `format!` writes.
+    #[test]
+    fn hex_digits_as_format_writes_them() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut samples = vec![0, 1, 0xf, 0x10, u64::MAX, 0x0123_4567_89ab_cdef];
+        for _ in 0..1000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(x >> (x % 64));
+        }
+        let mut out = Vec::new();
+        for h in samples {
+            out.clear();
+            push_hex(&mut out, &h.to_be_bytes());
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), format!("{h:016x}"));
+        }
     }
 }

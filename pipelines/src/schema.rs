@@ -17,6 +17,18 @@ pub enum OutType {
     /// Decimal(18,2) yuan, held as fen.
     Money,
     I64,
+    /// Staging only, never a lake column: `Money` as Int64 fen (8 bytes a
+    /// value staged, not Decimal128's 16).
+    Fen,
+    /// Staging only: `_hash` as UInt64 (8 bytes, not 16 hex digits and an
+    /// offset).
+    Hash64,
+    /// Staging only: `consumer_key` as its 16 bytes (not 32 hex digits and
+    /// an offset).
+    Key16,
+    /// Staging only: a value of a fixed list (`Kind::Enum`) as its place in
+    /// the list, one byte.
+    Code(&'static [&'static str]),
 }
 
 impl OutType {
@@ -27,7 +39,10 @@ impl OutType {
             OutType::Date => DataType::Date32,
             OutType::Bool => DataType::Boolean,
             OutType::Money => DataType::Decimal128(18, 2),
-            OutType::I64 => DataType::Int64,
+            OutType::I64 | OutType::Fen => DataType::Int64,
+            OutType::Hash64 => DataType::UInt64,
+            OutType::Key16 => DataType::FixedSizeBinary(16),
+            OutType::Code(_) => DataType::UInt8,
         }
     }
 }
@@ -135,13 +150,88 @@ pub fn unindexed_columns(src: &Source) -> Vec<&'static str> {
 /// the lake ([`FileLineage`]).
 pub const FILE_LINEAGE: [&str; 2] = ["_run", "_file"];
 
-/// The staging schema: the lake columns but [`FILE_LINEAGE`], plus `_seq`,
-/// the file's place in the run.
+/// The staging schema: the lake columns but [`FILE_LINEAGE`], each in its
+/// staged form ([`staged_type`]).
 pub fn staging_columns(src: &Source) -> Vec<(&'static str, OutType)> {
-    let mut cols = lake_columns(src);
-    cols.retain(|(n, _)| !FILE_LINEAGE.contains(n));
-    cols.push(("_seq", OutType::I64));
-    cols
+    lake_columns(src)
+        .into_iter()
+        .filter(|(n, _)| !FILE_LINEAGE.contains(n))
+        .map(|(n, t)| (n, staged_type(src, n, t)))
+        .collect()
+}
+
+/// How a lake column is held in the staged files, which every valid row is
+/// written to and read back from once: amounts as fen, `_hash` as a
+/// number, `consumer_key` as bytes and listed values as their place in the
+/// list. This made the staged file of the 5M-row benchmark about a quarter
+/// smaller (docs/benchmarks.md, session 24); [`unstage`] turns each back
+/// into the lake's type.
+fn staged_type(src: &Source, name: &str, t: OutType) -> OutType {
+    let kind = src.columns.iter().find(|c| c.name == name).map(|c| c.kind);
+    match (name, t, kind) {
+        (_, OutType::Money, _) => OutType::Fen,
+        ("_hash", OutType::Str, _) => OutType::Hash64,
+        ("consumer_key", OutType::Str, None) => OutType::Key16,
+        (_, OutType::Str, Some(Kind::Enum(list))) if list.len() <= usize::from(u8::MAX) => {
+            OutType::Code(list)
+        }
+        _ => t,
+    }
+}
+
+/// A staged column (of type `staged`) in the lake's type.
+pub fn unstage(
+    col: &arrow::array::ArrayRef,
+    staged: OutType,
+) -> Result<arrow::array::ArrayRef, arrow::error::ArrowError> {
+    use arrow::array::{Array, AsArray, FixedSizeBinaryArray, StringArray};
+    use arrow::datatypes::{Decimal128Type, Int64Type, UInt64Type};
+    Ok(match staged {
+        OutType::Fen => Arc::new(
+            col.as_primitive::<Int64Type>()
+                .unary::<_, Decimal128Type>(i128::from)
+                .with_precision_and_scale(18, 2)?,
+        ),
+        OutType::Hash64 => {
+            let h = col.as_primitive::<UInt64Type>();
+            Arc::new(hex_strings(
+                h.nulls(),
+                h.values().iter().map(|v| v.to_be_bytes()),
+            ))
+        }
+        OutType::Key16 => {
+            let k: &FixedSizeBinaryArray = col.as_fixed_size_binary();
+            let keys = (0..k.len())
+                .map(|i| <[u8; 16]>::try_from(k.value(i)).expect("a FixedSizeBinary(16) value"));
+            Arc::new(hex_strings(k.nulls(), keys))
+        }
+        OutType::Code(list) => {
+            let values = StringArray::from_iter_values(list.iter());
+            arrow::compute::take(
+                &values,
+                col.as_primitive::<arrow::datatypes::UInt8Type>(),
+                None,
+            )?
+        }
+        _ => col.clone(),
+    })
+}
+
+/// The lower-case hex text of each value (`N` bytes, `2N` digits each);
+/// null where `nulls` says so.
+fn hex_strings<const N: usize>(
+    nulls: Option<&arrow::buffer::NullBuffer>,
+    values: impl ExactSizeIterator<Item = [u8; N]>,
+) -> arrow::array::StringArray {
+    use arrow::buffer::{Buffer, OffsetBuffer};
+    let n = values.len();
+    let mut text = Vec::with_capacity(n * 2 * N);
+    for v in values {
+        crate::batch::push_hex(&mut text, &v);
+    }
+    let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(2 * N, n));
+    // Every value is ASCII hex: valid UTF-8 by construction.
+    arrow::array::StringArray::new(offsets, Buffer::from_vec(text), nulls.cloned())
 }
 
 /// The run's and one file's lineage values, put into each of the file's
@@ -163,33 +253,38 @@ impl FileLineage {
         }
     }
 
-    /// A staged batch (the staging columns but `_seq`, in order) as the
-    /// lake's batch: the run's and the file's values put in their places.
+    /// A staged batch (the staging columns, in order, of types `staged`)
+    /// as the lake's batch: each column in the lake's type ([`unstage`]),
+    /// the run's and the file's values put in their places.
     pub fn apply(
         &mut self,
         lake: &SchemaRef,
-        staged: &arrow::array::RecordBatch,
+        staged: &[OutType],
+        batch: &arrow::array::RecordBatch,
     ) -> Result<arrow::array::RecordBatch, arrow::error::ArrowError> {
         use arrow::array::{Array, ArrayRef, StringArray};
-        let n = staged.num_rows();
+        let n = batch.num_rows();
         if self.columns.as_ref().is_none_or(|(r, _)| r.len() < n) {
             let run = StringArray::from_iter_values(std::iter::repeat_n(&self.run, n));
             let file = StringArray::from_iter_values(std::iter::repeat_n(&self.file, n));
             self.columns = Some((Arc::new(run), Arc::new(file)));
         }
         let (run, file) = self.columns.as_ref().expect("built above");
-        let mut from = staged.columns().iter();
+        let mut from = batch.columns().iter().zip(staged);
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(lake.fields().len());
         for f in lake.fields() {
             let c: ArrayRef = match f.name().as_str() {
                 "_run" => run.slice(0, n),
                 "_file" => file.slice(0, n),
-                _ => from.next().cloned().ok_or_else(|| {
-                    arrow::error::ArrowError::SchemaError(format!(
-                        "staged batch lacks column {}",
-                        f.name()
-                    ))
-                })?,
+                _ => {
+                    let (c, t) = from.next().ok_or_else(|| {
+                        arrow::error::ArrowError::SchemaError(format!(
+                            "staged batch lacks column {}",
+                            f.name()
+                        ))
+                    })?;
+                    unstage(c, *t)?
+                }
             };
             cols.push(c);
         }
@@ -408,12 +503,13 @@ mod tests {
             ],
         )
         .unwrap();
+        let types = [OutType::Str, OutType::I64];
         let mut lineage = FileLineage::new("run-1", "x/a.csv");
         // A longer batch after a shorter one, then a shorter one again: each
         // gets its own length of lineage values.
         let one = staged.slice(0, 1);
         for b in [&one, &staged, &one, &staged] {
-            let out = lineage.apply(&lake, b).unwrap();
+            let out = lineage.apply(&lake, &types, b).unwrap();
             assert_eq!(out.schema(), lake);
             assert_eq!(out.num_rows(), b.num_rows());
             let s = |i: usize| out.column(i).as_string::<i32>().clone();
@@ -427,12 +523,92 @@ mod tests {
                 vec![Some("x/a.csv"); b.num_rows()]
             );
         }
-        let out = lineage.apply(&lake, &staged).unwrap();
+        let out = lineage.apply(&lake, &types, &staged).unwrap();
         assert!(out.column(0).is_null(1));
         let rows = out.column(3).as_primitive::<Int64Type>();
         assert_eq!(rows.values().to_vec(), [2, 3]);
         // A staged batch short of a column is an error, not a shifted table.
         let short = staged.project(&[0]).unwrap();
-        assert!(FileLineage::new("r", "f").apply(&lake, &short).is_err());
+        assert!(FileLineage::new("r", "f")
+            .apply(&lake, &types, &short)
+            .is_err());
+    }
+
+    /// Each staged form comes back as the lake's value, nulls as nulls:
+    /// amounts as Decimal(18,2) yuan, the hash and the key as the hex text
+    /// `format!` writes, listed values as their text.
+    #[test]
+    fn staged_forms_come_back_as_the_lakes_values() {
+        use crate::batch::{RowsBuilder, V};
+        use arrow::datatypes::Decimal128Type;
+        let list: &'static [&'static str] = &["投诉", "举报"];
+        let cols = [
+            ("amount", OutType::Fen),
+            ("_hash", OutType::Hash64),
+            ("key", OutType::Key16),
+            ("kind", OutType::Code(list)),
+        ];
+        let mut b = RowsBuilder::new(&cols);
+        let key: [u8; 16] = std::array::from_fn(|i| (i * 17) as u8);
+        let h = 0x0123_4567_89ab_cdefu64;
+        // The second row names the list's text from elsewhere in memory.
+        let other = String::from("举报");
+        b.push(&[V::M(-117_027), V::U(h), V::K(key), V::S(list[0].into())]);
+        b.push(&[V::Null, V::U(7), V::Null, V::S(other.as_str().into())]);
+        b.push(&[V::M(5), V::U(u64::MAX), V::K([0; 16]), V::Null]);
+        assert_eq!(b.fault(), None);
+        let batch = b.finish();
+        let types: Vec<OutType> = cols.iter().map(|(_, t)| *t).collect();
+        let out: Vec<_> = batch
+            .columns()
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| unstage(c, *t).unwrap())
+            .collect();
+        let money = out[0].as_primitive::<Decimal128Type>();
+        assert_eq!(money.data_type(), &OutType::Money.arrow());
+        assert_eq!(
+            money.iter().collect::<Vec<_>>(),
+            [Some(-117_027), None, Some(5)]
+        );
+        let text = |i: usize| {
+            out[i]
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            text(1),
+            [
+                Some(format!("{h:016x}")),
+                Some(format!("{:016x}", 7)),
+                Some(format!("{:016x}", u64::MAX))
+            ]
+        );
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(text(2), [Some(hex), None, Some("0".repeat(32))]);
+        assert_eq!(text(3), [Some("投诉".into()), Some("举报".into()), None]);
+        // A value not in the list is a fault the builder reports.
+        b.push(&[V::Null, V::U(1), V::Null, V::S("咨询".into())]);
+        assert_eq!(b.fault(), Some("kind: '咨询' is not in its list".into()));
+    }
+
+    /// The complaints' staged columns: no file lineage, amounts as fen,
+    /// the hash and the key as numbers and bytes, enumerations as places.
+    #[test]
+    fn complaints_stage_their_compact_forms() {
+        let src = wangjian_contract::sources::source("complaints").unwrap();
+        let staged = staging_columns(src);
+        let t = |n: &str| staged.iter().find(|(c, _)| *c == n).map(|(_, t)| *t);
+        assert_eq!(t("_run"), None);
+        assert_eq!(t("_file"), None);
+        assert_eq!(t("amount_yuan"), Some(OutType::Fen));
+        assert_eq!(t("_hash"), Some(OutType::Hash64));
+        assert_eq!(t("consumer_key"), Some(OutType::Key16));
+        assert!(matches!(t("status"), Some(OutType::Code(l)) if l.contains(&"已办结")));
+        assert_eq!(t("description"), Some(OutType::Str));
+        assert_eq!(t("region_code"), Some(OutType::Str));
+        assert_eq!(staged.len(), lake_columns(src).len() - FILE_LINEAGE.len());
     }
 }

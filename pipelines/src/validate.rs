@@ -369,8 +369,8 @@ impl Validator {
             values[i] = self
                 .keyer
                 .as_mut()
-                .and_then(|k| k.key(phone.as_deref(), id_number.as_deref()))
-                .map(|k| V::S(k.into()))
+                .and_then(|k| k.key_bytes(phone.as_deref(), id_number.as_deref()))
+                .map(V::K)
                 .unwrap_or(V::Null);
         }
         self.cross_rules(&mut values, &mut issues)?;

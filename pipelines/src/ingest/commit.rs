@@ -134,7 +134,7 @@ async fn commit_inner(
     let (out, tally) = Outgoing::new(
         files,
         (schema.clone(), run),
-        staging_columns(src).len() - 1,
+        staging_columns(src).iter().map(|c| c.1).collect(),
         platform,
         updates_path(dir, src.name),
     );

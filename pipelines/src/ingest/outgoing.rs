@@ -19,7 +19,7 @@ use super::commit::strings;
 use super::scratch::open_batches;
 use super::stage::scratch_props;
 use super::versions::Decision;
-use crate::schema::FileLineage;
+use crate::schema::{FileLineage, OutType};
 use crate::IngestError;
 
 /// One staged file, the file it was read from (its rows' `_file`) and the
@@ -43,15 +43,15 @@ pub struct Tally {
 }
 
 /// Reads the decided files in order and yields their new rows in the
-/// lake's columns: the staged columns but `_seq`, with the run's and the
-/// file's lineage values put in their places.
+/// lake's columns: the staged columns in the lake's types, with the run's
+/// and the file's lineage values put in their places.
 pub struct Outgoing {
     files: std::vec::IntoIter<(usize, DecidedFile)>,
     current: Option<Current>,
     lake: SchemaRef,
     run: String,
-    /// The staged columns read: all but the last (`_seq`).
-    width: usize,
+    /// The staged columns' types, in order.
+    staged: Vec<OutType>,
     platform: Option<(usize, Arc<HashSet<String>>)>,
     updates_path: PathBuf,
     updates: Option<ArrowWriter<File>>,
@@ -69,14 +69,14 @@ struct Current {
 }
 
 impl Outgoing {
-    /// `lake`: the table's schema; `width`: the staged columns before
-    /// `_seq`; `platform`: the place of `platform_id` in the lake's columns
+    /// `lake`: the table's schema; `staged`: the types of the staged
+    /// columns (`schema::staging_columns`); `platform`: the place of `platform_id` in the lake's columns
     /// and the ids the lake holds, when this source's platform ids are
     /// counted.
     pub fn new(
         files: Vec<DecidedFile>,
         (lake, run): (SchemaRef, &str),
-        width: usize,
+        staged: Vec<OutType>,
         platform: Option<(usize, Arc<HashSet<String>>)>,
         updates_path: PathBuf,
     ) -> (Outgoing, Arc<Mutex<Tally>>) {
@@ -91,7 +91,7 @@ impl Outgoing {
             current: None,
             lake,
             run: run.to_string(),
-            width,
+            staged,
             platform,
             updates_path,
             updates: None,
@@ -105,8 +105,7 @@ impl Outgoing {
         let Some((index, file)) = self.files.next() else {
             return Ok(false);
         };
-        let projection: Vec<usize> = (0..self.width).collect();
-        let batches = Box::new(open_batches(&file.path, Some(&projection))?);
+        let batches = Box::new(open_batches(&file.path, None)?);
         let all_new = file.decisions.iter().all(|d| *d == Decision::Insert);
         self.current = Some(Current {
             index,
@@ -141,7 +140,7 @@ impl Outgoing {
             };
             let path = &cur.file.path;
             let batch = batch
-                .and_then(|b| cur.lineage.apply(&self.lake, &b))
+                .and_then(|b| cur.lineage.apply(&self.lake, &self.staged, &b))
                 .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
             let rows = cur.pos..cur.pos + batch.num_rows();
             cur.pos = rows.end;
@@ -273,7 +272,7 @@ mod tests {
         let (out, _) = Outgoing::new(
             vec![file],
             (schema_of(&lake_columns(src)), "run"),
-            staging_columns(src).len() - 1,
+            staging_columns(src).iter().map(|c| c.1).collect(),
             None,
             dir.path().join("updates.parquet"),
         );

@@ -209,7 +209,7 @@ fn stage_inner(
                     headers,
                     run_v,
                     file_v,
-                    lineage: [V::Null, V::Null, V::Null],
+                    lineage: [V::Null, V::Null],
                 };
                 loop {
                     let msg = match rx.lock() {
@@ -310,8 +310,8 @@ struct Worker<'a> {
     headers: &'a [String],
     run_v: V<'static>,
     file_v: V<'static>,
-    /// The lineage values of the row at hand: `_row`, `_hash`, `_seq`.
-    lineage: [V<'static>; 3],
+    /// The lineage values of the row at hand: `_row`, `_hash`.
+    lineage: [V<'static>; 2],
 }
 
 impl Worker<'_> {
@@ -329,20 +329,8 @@ impl Worker<'_> {
             match self.validator.row_with(rec, std::mem::take(&mut spare)) {
                 Ok(valid) => {
                     // `_run` and `_file` are the same for the whole file:
-                    // added on the way to the lake, not staged per row. The
-                    // hash's hex text goes into one reused string (one
-                    // allocation a row fewer).
-                    let mut hex = match std::mem::replace(&mut self.lineage[1], V::Null) {
-                        V::S(Cow::Owned(s)) => s,
-                        _ => String::with_capacity(16),
-                    };
-                    hex.clear();
-                    push_hex16(&mut hex, valid.hash);
-                    self.lineage = [
-                        V::I(rec.row as i64),
-                        V::S(hex.into()),
-                        V::I(self.seq as i64),
-                    ];
+                    // added on the way to the lake, not staged per row.
+                    self.lineage = [V::I(rec.row as i64), V::U(valid.hash)];
                     let lineage = &self.lineage;
                     self.rows.push_iter(valid.values.iter().chain(lineage));
                     spare = valid.values;
@@ -363,9 +351,14 @@ impl Worker<'_> {
                 }
             }
         }
+        if let Some(fault) = self.rows.fault() {
+            return Err(format!(
+                "internal error while staging this file (please report): {fault}"
+            ));
+        }
         out.data = (!self.rows.is_empty()).then(|| self.rows.finish());
         if let Some(b) = &out.data {
-            out.versions = version_records(self.src, b).map_err(|e| e.to_string())?;
+            out.versions = version_records(self.src, b, self.seq).map_err(|e| e.to_string())?;
         }
         out.quarantine = (!self.qrows.is_empty()).then(|| self.qrows.finish());
         Ok(out)
@@ -412,18 +405,9 @@ fn write_records<'p>(
         .map_err(|e| e.to_string())
 }
 
-/// Appends `h` as sixteen lower-case hex digits, as `format!("{h:016x}")`
-/// writes it (without the formatting machinery: once a valid row).
-fn push_hex16(out: &mut String, h: u64) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..16).rev() {
-        out.push(char::from(HEX[((h >> (shift * 4)) & 15) as usize]));
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{push_hex16, table_props};
+    use super::table_props;
     use parquet::file::properties::EnabledStatistics;
     use parquet::schema::types::ColumnPath;
 
@@ -461,24 +445,6 @@ mod tests {
         }
         for c in ["region_code", "received_at", "_file"] {
             assert!(p.dictionary_enabled(&col(c)), "{c}");
-        }
-    }
-
-    #[test]
-    fn hex_digits_as_format_writes_them() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut samples = vec![0, 1, 0xf, 0x10, u64::MAX, 0x0123_4567_89ab_cdef];
-        for _ in 0..1000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            samples.push(x >> (x % 64));
-        }
-        let mut out = String::new();
-        for h in samples {
-            out.clear();
-            push_hex16(&mut out, h);
-            assert_eq!(out, format!("{h:016x}"));
         }
     }
 }

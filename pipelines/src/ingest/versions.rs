@@ -24,7 +24,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use arrow::array::AsArray;
-use arrow::datatypes::Int64Type;
+use arrow::datatypes::{Int64Type, UInt64Type};
 use futures::StreamExt;
 use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
@@ -249,10 +249,12 @@ impl Spill {
 /// row's record as the buckets take it, with its file and place left zero
 /// ([`FineWriter`] sets them). Made on the validator threads while a file
 /// is staged, so that deciding reads these small records instead of the
-/// staged files whole.
+/// staged files whole. `seq` is the file's place in the run (the second
+/// part of a version's rank).
 pub(super) fn version_records(
     src: &Source,
     batch: &arrow::array::RecordBatch,
+    seq: usize,
 ) -> Result<Vec<u8>, IngestError> {
     let col = |name: &str| {
         batch
@@ -262,14 +264,16 @@ pub(super) fn version_records(
     let keys = strings(col(src.key)?)?;
     let ts = micros(col("updated_at")?)?;
     let rows = col("_row")?.as_primitive::<Int64Type>();
-    let seqs = col("_seq")?.as_primitive::<Int64Type>();
-    let hashes = strings(col("_hash")?)?;
+    let hashes = col("_hash")?
+        .as_primitive_opt::<UInt64Type>()
+        .ok_or_else(|| IngestError::Staging("staged rows: _hash is not a number".into()))?;
+    let seq = seq as i64;
     let mut out = Vec::with_capacity(batch.num_rows() * ROW_BYTES);
     for i in 0..batch.num_rows() {
         let r = Row {
             key: key_hash(keys.value(i)),
-            rank: (ts.value(i), seqs.value(i), rows.value(i)),
-            hash: u64::from_str_radix(hashes.value(i), 16).unwrap_or(1),
+            rank: (ts.value(i), seq, rows.value(i)),
+            hash: hashes.value(i),
             file: 0,
             pos: 0,
         };
@@ -575,8 +579,8 @@ mod tests {
 
     /// Staged rows of `keys` (key, version micros), as a staged file's
     /// batch holds them (only the columns the records read).
-    fn staged_batch(key: &str, seq: i64, keys: &[(&str, i64)]) -> arrow::array::RecordBatch {
-        use arrow::array::{Int64Array, StringArray, TimestampMicrosecondArray};
+    fn staged_batch(key: &str, keys: &[(&str, i64)]) -> arrow::array::RecordBatch {
+        use arrow::array::{Int64Array, StringArray, TimestampMicrosecondArray, UInt64Array};
         let n = keys.len() as i64;
         arrow::array::RecordBatch::try_from_iter([
             (
@@ -595,13 +599,9 @@ mod tests {
                 std::sync::Arc::new(Int64Array::from_iter_values(2..2 + n)),
             ),
             (
-                "_seq",
-                std::sync::Arc::new(Int64Array::from(vec![seq; keys.len()])),
-            ),
-            (
                 "_hash",
-                std::sync::Arc::new(StringArray::from_iter_values(
-                    (0..n).map(|i| format!("{:016x}", 1000 + i)),
+                std::sync::Arc::new(UInt64Array::from_iter_values(
+                    (0..n).map(|i| 1000 + i as u64),
                 )),
             ),
         ])
@@ -618,10 +618,10 @@ mod tests {
         k0.extend(p0.iter().map(|k| (k.as_str(), 1)));
         let mut k1 = vec![("K2", 5)];
         k1.extend(p0.iter().step_by(7).map(|k| (k.as_str(), 2)));
-        let files = [staged_batch(src.key, 0, &k0), staged_batch(src.key, 1, &k1)];
+        let files = [staged_batch(src.key, &k0), staged_batch(src.key, &k1)];
         let mut staged = Vec::new();
         for (i, b) in files.iter().enumerate() {
-            let records = version_records(src, b).unwrap();
+            let records = version_records(src, b, i).unwrap();
             assert_eq!(records.len(), b.num_rows() * ROW_BYTES);
             let first = Row::read(records[..ROW_BYTES].try_into().unwrap());
             assert_eq!(first.key, key_hash(if i == 0 { "K1" } else { "K2" }));

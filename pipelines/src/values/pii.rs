@@ -46,6 +46,14 @@ impl Keyer {
 
     /// The consumer key of one row (see [`consumer_key`]).
     pub fn key(&mut self, phone: Option<&str>, id_number: Option<&str>) -> Option<String> {
+        let bytes = self.key_bytes(phone, id_number)?;
+        let mut hex = Vec::with_capacity(32);
+        crate::batch::push_hex(&mut hex, &bytes);
+        String::from_utf8(hex).ok()
+    }
+
+    /// The 16 bytes whose hex digits are the consumer key of one row.
+    pub fn key_bytes(&mut self, phone: Option<&str>, id_number: Option<&str>) -> Option<[u8; 16]> {
         let mut mac = self.keyed.clone();
         match phone.and_then(|p| phone_digits(p, &mut self.digits)) {
             Some(p) => mac.update(p),
@@ -59,13 +67,7 @@ impl Keyer {
         }
         let out = mac.finalize().into_bytes();
         // The first 16 bytes are the first 32 hex characters.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut key = String::with_capacity(32);
-        for b in &out[..16] {
-            key.push(char::from(HEX[usize::from(b >> 4)]));
-            key.push(char::from(HEX[usize::from(b & 15)]));
-        }
-        Some(key)
+        out[..16].try_into().ok()
     }
 }
 
