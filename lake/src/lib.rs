@@ -13,6 +13,9 @@
 
 mod append;
 mod catalog;
+pub mod direct;
+#[cfg(unix)]
+mod direct_store;
 mod error;
 mod fault;
 mod lock;
@@ -51,6 +54,8 @@ impl Lake {
     pub fn open(root: impl AsRef<Path>) -> Result<Lake, LakeError> {
         let root = root.as_ref();
         let standing = owner::standing(root)?;
+        #[cfg(unix)]
+        direct_store::register();
         std::fs::create_dir_all(root.join("_catalog")).map_err(|e| {
             LakeError::io(format!("cannot create the lake at {}", root.display()), e)
         })?;

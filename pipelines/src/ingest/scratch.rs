@@ -8,8 +8,6 @@
 //! what this saves; docs/benchmarks.md has the figures). Not compressed:
 //! they live for one run (docs/ingest.md says what that costs on disk).
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
@@ -18,6 +16,7 @@ use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::FileWriter;
 
 use crate::IngestError;
+use wangjian_lake::direct::{DirectReader, DirectWriter};
 
 /// The file name ending of staged rows (the lake clears files so named
 /// from the staging of a run that did not finish).
@@ -25,14 +24,15 @@ pub use wangjian_lake::STAGED_ROWS_EXTENSION as EXTENSION;
 
 /// Staged rows being written.
 pub struct ScratchWriter {
-    inner: FileWriter<BufWriter<File>>,
+    inner: FileWriter<DirectWriter>,
 }
 
 impl ScratchWriter {
     /// Creates `path` for batches of `batch`'s schema.
     pub fn create(path: &Path, batch: &RecordBatch) -> Result<ScratchWriter, String> {
-        let f = File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let inner = FileWriter::try_new_buffered(f, &batch.schema())
+        let f = DirectWriter::create(path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let inner = FileWriter::try_new(f, &batch.schema())
             .map_err(|e| format!("cannot write staging data: {e}"))?;
         Ok(ScratchWriter { inner })
     }
@@ -50,6 +50,7 @@ impl ScratchWriter {
             .map_err(|e| format!("cannot write staging data: {e}"))?;
         self.inner
             .into_inner()
+            .and_then(|w| w.finish().map_err(ArrowError::from))
             .map(drop)
             .map_err(|e| format!("cannot write staging data: {e}"))
     }
@@ -66,8 +67,8 @@ pub fn open_batches(
     path: &Path,
     projection: Option<&[usize]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch, ArrowError>>, IngestError> {
-    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let reader = FileReader::try_new_buffered(f, projection.map(<[usize]>::to_vec))
+    let f = DirectReader::open(path).map_err(|e| IngestError::io(path, e))?;
+    let reader = FileReader::try_new(f, projection.map(<[usize]>::to_vec))
         .map_err(|e| IngestError::Staging(format!("{}: {e}", path.display())))?;
     // SAFETY: no array is read before `check_batch` has checked it (below),
     // and it checks all that Arrow's reader would have.
