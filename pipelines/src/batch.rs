@@ -100,9 +100,12 @@ impl V<'_> {
 /// Appends the lower-case hex digits of `bytes` (two a byte, high first).
 pub fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+    let at = out.len();
+    // Room first, then the digits in place (no check of room per digit).
+    out.resize(at + 2 * bytes.len(), 0);
+    for (pair, b) in out[at..].chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
 }
 

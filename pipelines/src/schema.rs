@@ -102,19 +102,27 @@ pub fn schema_of(cols: &[(&str, OutType)]) -> SchemaRef {
 
 /// The columns of a source's table whose values seldom repeat: the
 /// key, credit codes, free text with numbers redacted, item lists,
-/// `consumer_key`, `_hash` and `_row` (a file's row number, never repeated
-/// in a file). They are written without a dictionary:
+/// date-times, `consumer_key`, `_hash` and `_row` (a file's row number,
+/// never repeated in a file). They are written without a dictionary:
 /// interning values for dictionaries took about a quarter of the append's
 /// encoding (perf, 5M-row file), and for these columns the writer builds a
-/// dictionary only to give it up once the dictionary page is full. Codes, enumerations, names,
-/// the file lineage and the numbers keep theirs (times and amounts repeat
-/// enough that their dictionaries make the files smaller).
+/// dictionary only to give it up once the dictionary page is full, or keeps
+/// one as large as the data. Date-times joined them in session 24: an
+/// extract's times are to the second, so a quarter's 5.6 million rows hold
+/// nearly as many distinct times (the generator's, to the minute, fit one
+/// dictionary, which made their columns half the size but cost 5 % of a
+/// 5M-row ingest's processor time; docs/benchmarks.md). Codes,
+/// enumerations, names, dates, amounts and the file lineage keep theirs.
 pub fn seldom_repeated_columns(src: &Source) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = src
         .columns
         .iter()
         .filter(|c| {
-            c.name == src.key || matches!(c.kind, Kind::Uscc | Kind::Redacted | Kind::Items)
+            c.name == src.key
+                || matches!(
+                    c.kind,
+                    Kind::Uscc | Kind::Redacted | Kind::Items | Kind::DateTime
+                )
         })
         .map(|c| c.name)
         .collect();
@@ -478,10 +486,18 @@ mod tests {
         }
         let complaints = wangjian_contract::sources::source("complaints").unwrap();
         let plain = seldom_repeated_columns(complaints);
-        for c in ["record_id", "description", "consumer_key", "_hash", "_row"] {
+        for c in [
+            "record_id",
+            "description",
+            "consumer_key",
+            "_hash",
+            "_row",
+            "received_at",
+            "updated_at",
+        ] {
             assert!(plain.contains(&c), "{c}");
         }
-        for c in ["region_code", "status", "quarter", "received_at", "_file"] {
+        for c in ["region_code", "status", "quarter", "amount_yuan", "_file"] {
             assert!(!plain.contains(&c), "{c}");
         }
     }

@@ -440,10 +440,10 @@ mod tests {
                 "{c}"
             );
         }
-        for c in ["record_id", "_row", "description", "_hash"] {
+        for c in ["record_id", "_row", "description", "_hash", "received_at"] {
             assert!(!p.dictionary_enabled(&col(c)), "{c}");
         }
-        for c in ["region_code", "received_at", "_file"] {
+        for c in ["region_code", "amount_yuan", "_file"] {
             assert!(p.dictionary_enabled(&col(c)), "{c}");
         }
     }
