@@ -18,7 +18,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The alignment direct I/O asks for (a page; disks' blocks divide it).
 pub(crate) const ALIGN: usize = 4096;
@@ -46,6 +46,21 @@ pub(crate) fn open_direct(opts: &mut OpenOptions, path: &Path) -> io::Result<(Fi
         }
     }
     opts.open(path).map(|f| (f, false))
+}
+
+/// Whether the system refused a direct read or write (`EINVAL`: the file
+/// system took `O_DIRECT` when the file was opened but not this transfer):
+/// the file is then used through the page cache from there on.
+pub(crate) fn refused(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::EINVAL)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Zeroed memory with an `ALIGN`-aligned part, where direct I/O reads and
@@ -76,6 +91,7 @@ impl Aligned {
 
 /// A file written in whole aligned chunks.
 pub struct DirectWriter {
+    path: PathBuf,
     file: File,
     direct: bool,
     buf: Aligned,
@@ -91,6 +107,7 @@ impl DirectWriter {
         opts.write(true).create(true).truncate(true);
         let (file, direct) = open_direct(&mut opts, path)?;
         Ok(DirectWriter {
+            path: path.to_path_buf(),
             file,
             direct,
             buf: Aligned::with_capacity(CHUNK),
@@ -102,7 +119,18 @@ impl DirectWriter {
     /// Writes `buf`'s first `len` bytes (a multiple of `ALIGN`, or the end
     /// of the file when not direct).
     fn write_out(&mut self, len: usize) -> io::Result<()> {
-        self.file.write_all(self.buf.get(len))?;
+        match self.file.write_all(self.buf.get(len)) {
+            Err(e) if self.direct && refused(&e) => {
+                // Through the page cache from here, from the last whole
+                // write on (a refused write may have left part of itself).
+                let mut file = OpenOptions::new().write(true).open(&self.path)?;
+                file.seek(SeekFrom::Start(self.written))?;
+                file.write_all(self.buf.get(len))?;
+                self.file = file;
+                self.direct = false;
+            }
+            done => done?,
+        }
         self.written += len as u64;
         Ok(())
     }
@@ -149,7 +177,9 @@ impl Write for DirectWriter {
 /// A file read in aligned chunks, with seeking (an Arrow IPC file's footer
 /// is read first, then its blocks in order).
 pub struct DirectReader {
+    path: PathBuf,
     file: File,
+    direct: bool,
     len: u64,
     buf: Aligned,
     /// The file's bytes `[at, at + held)` are in `buf`.
@@ -160,10 +190,12 @@ pub struct DirectReader {
 
 impl DirectReader {
     pub fn open(path: &Path) -> io::Result<DirectReader> {
-        let (file, _) = open_direct(OpenOptions::new().read(true), path)?;
+        let (file, direct) = open_direct(OpenOptions::new().read(true), path)?;
         let len = file.metadata()?.len();
         Ok(DirectReader {
+            path: path.to_path_buf(),
             file,
+            direct,
             len,
             buf: Aligned::with_capacity(CHUNK),
             at: 0,
@@ -176,9 +208,30 @@ impl DirectReader {
     /// at or before it.
     fn load(&mut self, pos: u64) -> io::Result<()> {
         let at = pos - pos % ALIGN as u64;
-        self.file.seek(SeekFrom::Start(at))?;
         let want = (CHUNK as u64).min(self.len - at) as usize;
-        // Whole blocks are asked for; the file's end gives fewer bytes.
+        self.fill(at, want)?;
+        self.at = at;
+        self.held = want;
+        Ok(())
+    }
+
+    /// [`DirectReader::read_at`], through the page cache from here on
+    /// when the system refuses it as direct.
+    fn fill(&mut self, at: u64, want: usize) -> io::Result<()> {
+        match self.read_at(at, want) {
+            Err(e) if self.direct && refused(&e) => {
+                self.file = File::open(&self.path)?;
+                self.direct = false;
+                self.read_at(at, want)
+            }
+            done => done,
+        }
+    }
+
+    /// Reads the file's `want` bytes from `at` into `buf` (whole blocks
+    /// asked for: the file's end gives fewer bytes).
+    fn read_at(&mut self, at: u64, want: usize) -> io::Result<()> {
+        self.file.seek(SeekFrom::Start(at))?;
         let ask = want.next_multiple_of(ALIGN);
         let buf = self.buf.get_mut(ask);
         let mut got = 0;
@@ -200,8 +253,6 @@ impl DirectReader {
                 ),
             ));
         }
-        self.at = at;
-        self.held = want;
         Ok(())
     }
 }
@@ -310,5 +361,45 @@ mod tests {
         let mut back = Vec::new();
         let e = r.read_to_end(&mut back).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    /// A write or a read that the system refuses as direct (here one of
+    /// the wrong alignment, which Linux refuses with `EINVAL`) is done
+    /// through the page cache, and the file goes on that way, whole.
+    #[test]
+    fn a_refused_direct_transfer_goes_through_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let mut w = DirectWriter::create(&p).unwrap();
+        if !w.direct {
+            // Under CI a skip fails: the fallback must have been seen.
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the temporary folder takes no direct I/O"
+            );
+            eprintln!("skipped: the temporary folder takes no direct I/O");
+            return;
+        }
+        let data: Vec<u8> = (0..3 * ALIGN + 100).map(|i| (i % 253) as u8).collect();
+        w.write_all(&data[..100]).unwrap();
+        // 100 bytes out as if whole: refused, then written buffered.
+        w.write_out(100).unwrap();
+        assert!(!w.direct);
+        w.filled = 0;
+        w.write_all(&data[100..]).unwrap();
+        drop(w.finish().unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), data);
+        let mut r = DirectReader::open(&p).unwrap();
+        assert!(r.direct);
+        // An unaligned read: refused, then read buffered.
+        r.load(0).unwrap();
+        r.fill(5, 100).unwrap();
+        assert!(!r.direct);
+        assert_eq!(r.buf.get(100), &data[5..105]);
+        r.seek(SeekFrom::Start(0)).unwrap();
+        r.held = 0;
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).unwrap();
+        assert!(back == data);
     }
 }

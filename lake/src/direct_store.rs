@@ -16,6 +16,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
@@ -33,7 +34,7 @@ use deltalake::{DeltaResult, DeltaTableError};
 use futures::stream::BoxStream;
 use url::Url;
 
-use crate::direct::{open_direct, Aligned, ALIGN};
+use crate::direct::{open_direct, refused, Aligned, ALIGN};
 
 /// Makes the lake's `file://` tables use [`DirectStore`] (once a process).
 pub(crate) fn register() {
@@ -178,10 +179,47 @@ struct DirectUpload {
 #[derive(Debug)]
 struct UploadState {
     dest: PathBuf,
-    file: File,
+    /// The `#n` file.
+    src: PathBuf,
+    file: Mutex<Arc<File>>,
+    /// Whether `file` is open for direct I/O (until the system refuses a
+    /// write: then it is opened again through the page cache).
+    direct: AtomicBool,
     /// Buffers whose writes are done, to be used again (fresh memory for
     /// every part would be fresh pages to fault in).
     spare: Mutex<Vec<Aligned>>,
+}
+
+impl UploadState {
+    fn file(&self) -> std::io::Result<Arc<File>> {
+        self.file
+            .lock()
+            .map(|f| Arc::clone(&f))
+            .map_err(|_| std::io::Error::other("an upload's writer panicked"))
+    }
+
+    /// Writes `data` at `at`; a write the system refuses as direct is
+    /// written through the page cache, as is every part after it.
+    fn write_all_at(&self, data: &[u8], at: u64) -> std::io::Result<()> {
+        let file = self.file()?;
+        match file.write_all_at(data, at) {
+            Err(e) if refused(&e) && self.direct.load(Ordering::Acquire) => {
+                let buffered = {
+                    let mut f = self
+                        .file
+                        .lock()
+                        .map_err(|_| std::io::Error::other("an upload's writer panicked"))?;
+                    if self.direct.load(Ordering::Acquire) {
+                        *f = Arc::new(OpenOptions::new().write(true).open(&self.src)?);
+                        self.direct.store(false, Ordering::Release);
+                    }
+                    Arc::clone(&f)
+                };
+                buffered.write_all_at(data, at)
+            }
+            done => done,
+        }
+    }
 }
 
 impl DirectUpload {
@@ -202,7 +240,9 @@ impl DirectUpload {
                 Ok((file, true)) => {
                     let state = UploadState {
                         dest,
-                        file,
+                        src: src.clone(),
+                        file: Mutex::new(Arc::new(file)),
+                        direct: AtomicBool::new(true),
                         spare: Mutex::new(Vec::new()),
                     };
                     return Ok(Some(DirectUpload {
@@ -230,7 +270,7 @@ impl DirectUpload {
         let s = Arc::clone(&self.state);
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let done = s.file.write_all_at(buf.get(len), at);
+                let done = s.write_all_at(buf.get(len), at);
                 if let Ok(mut spare) = s.spare.lock() {
                     spare.push(buf);
                 }
@@ -290,7 +330,11 @@ impl MultipartUpload for DirectUpload {
         if !tail.is_empty() {
             // The last block padded to a whole one; the file is cut to its
             // length below.
-            let padded = tail.len().next_multiple_of(ALIGN);
+            let padded = if self.state.direct.load(Ordering::Acquire) {
+                tail.len().next_multiple_of(ALIGN)
+            } else {
+                tail.len()
+            };
             let mut buf = self.buffer(padded);
             let out = buf.get_mut(padded);
             out[..tail.len()].copy_from_slice(&tail);
@@ -299,12 +343,11 @@ impl MultipartUpload for DirectUpload {
         }
         let s = Arc::clone(&self.state);
         tokio::task::spawn_blocking(move || {
-            s.file
-                .set_len(len)
+            let file = s.file().map_err(|e| io_error("cannot finish", &src, e))?;
+            file.set_len(len)
                 .map_err(|e| io_error("cannot set the length of", &src, e))?;
             std::fs::rename(&src, &s.dest).map_err(|e| io_error("cannot rename", &src, e))?;
-            let meta = s
-                .file
+            let meta = file
                 .metadata()
                 .map_err(|e| io_error("cannot read the metadata of", &s.dest, e))?;
             Ok(PutResult {
@@ -396,5 +439,32 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(!listed.iter().any(|n| n.contains('#')), "{listed:?}");
+    }
+
+    /// A part the system refuses as direct (here one of the wrong length,
+    /// which Linux refuses with `EINVAL`) is written through the page
+    /// cache, and so is the rest of the file.
+    #[tokio::test]
+    async fn a_refused_part_goes_through_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("t/f.parquet");
+        let Some(mut up) = DirectUpload::start(dest.clone()).unwrap() else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the temporary folder takes no direct I/O"
+            );
+            eprintln!("skipped: the temporary folder takes no direct I/O");
+            return;
+        };
+        let mut buf = Aligned::with_capacity(ALIGN);
+        buf.get_mut(100).fill(7);
+        up.write_at(buf, 100, 0).await.unwrap();
+        assert!(!up.state.direct.load(Ordering::Acquire));
+        up.offset = 100;
+        up.put_part(vec![9u8; 2 * ALIGN].into()).await.unwrap();
+        up.complete().await.unwrap();
+        let mut want = vec![7u8; 100];
+        want.extend(vec![9u8; 2 * ALIGN]);
+        assert_eq!(std::fs::read(&dest).unwrap(), want);
     }
 }
