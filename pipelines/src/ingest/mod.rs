@@ -3,6 +3,7 @@
 
 mod commit;
 mod files;
+mod key_filter;
 mod load_tables;
 mod outgoing;
 mod quarantine;

@@ -9,13 +9,16 @@
 //! bucket): up to [`FINE`], bucket b is the fine buckets whose number is b
 //! modulo K, read where they lie, and the small files' records are copied
 //! into K bucket files; above [`FINE`], every record is copied. The table's
-//! held versions go to K bucket files by the same hash. Then each bucket on
+//! held versions go to K bucket files by the same hash, those whose key may
+//! be in the run (a Bloom filter of the run's keys, [`KeyFilter`]; the
+//! others cannot change a decision). Then each bucket on
 //! its own (two at a time): the run's best row of each key (a map of the
 //! bucket's keys only), the held version of those keys (streamed), and the
 //! decision of each best row, set in a byte per staged row. Every other row
 //! is superseded. Memory: two buckets' keys plus one byte per staged row
 //! (and, while a file is staged, up to 1 MiB of its records and the fine
-//! buckets' 64 buffers of 64 KiB).
+//! buckets' 64 buffers of 64 KiB; while the held versions are read, the
+//! filter's 16 bits a staged row, at most 128 MiB).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -30,6 +33,7 @@ use wangjian_lake::{At, Lake, LakeError};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::commit::{micros, strings};
+use super::key_filter::KeyFilter;
 use super::stage::Staged;
 use crate::IngestError;
 use wangjian_contract::sources::Source;
@@ -361,23 +365,34 @@ fn run_buckets(
     Ok(run)
 }
 
-/// The table's (key, version, content hash) to the buckets.
+/// The table's (key, version, content hash) to the buckets, for the keys
+/// that may be in the run (the run's records are in the files `run`):
+/// held versions of other keys are never looked at, and writing every one
+/// to disk was most of what adding a quarter to a large lake cost.
 async fn spill_held(
     lake: &Lake,
     src: &Source,
     dir: &Path,
-    buckets: usize,
+    run: &[Vec<PathBuf>],
 ) -> Result<Vec<PathBuf>, IngestError> {
-    let mut spill = Spill::create(dir, &format!("{}-held", src.name), buckets)?;
+    let mut spill = Spill::create(dir, &format!("{}-held", src.name), run.len())?;
+    let buckets = run.len();
     let cols = [src.key, "updated_at", "_hash"];
     if let Some(mut stream) = lake.scan(src.name, At::Published, &cols).await? {
+        let filter = tokio::task::block_in_place(|| run_filter(run))?;
+        let (mut read, mut kept) = (0u64, 0u64);
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| LakeError::in_table(src.name, e))?;
             let keys = strings(batch.column(0))?;
             let ts = micros(batch.column(1))?;
             let hashes = strings(batch.column(2))?;
+            read += batch.num_rows() as u64;
             for i in 0..batch.num_rows() {
                 let k = key_hash(keys.value(i));
+                if !filter.may_contain(k) {
+                    continue;
+                }
+                kept += 1;
                 let h = u64::from_str_radix(hashes.value(i), 16).unwrap_or(0);
                 let (w, p) = spill.writer(bucket(k, buckets));
                 let mut rec = [0u8; HELD_BYTES];
@@ -387,12 +402,38 @@ async fn spill_held(
                 w.write_all(&rec).map_err(|e| IngestError::io(p, e))?;
             }
         }
+        tracing::debug!("{}: {read} held versions read, {kept} kept", src.name);
     }
     spill.finish()
 }
 
+/// A filter of the key hashes of the run's records (files `run`, which
+/// stay for deciding).
+fn run_filter(run: &[Vec<PathBuf>]) -> Result<KeyFilter, IngestError> {
+    let mut records = 0u64;
+    for p in run.iter().flatten() {
+        records += std::fs::metadata(p)
+            .map_err(|e| IngestError::io(p, e))?
+            .len()
+            / ROW_BYTES as u64;
+    }
+    let mut filter = KeyFilter::for_keys(records);
+    for p in run.iter().flatten() {
+        read_records::<ROW_BYTES>(p, |b| {
+            filter.insert(u128::from_le_bytes(b[..16].try_into().expect("16 bytes")))
+        })?;
+    }
+    Ok(filter)
+}
+
 /// Calls `f` on each fixed-size record of `path`, then removes the file.
-fn each_record<const N: usize>(
+fn each_record<const N: usize>(path: &Path, f: impl FnMut(&[u8; N])) -> Result<(), IngestError> {
+    read_records(path, f)?;
+    std::fs::remove_file(path).map_err(|e| IngestError::io(path, e))
+}
+
+/// Calls `f` on each fixed-size record of `path`.
+fn read_records<const N: usize>(
     path: &Path,
     mut f: impl FnMut(&[u8; N]),
 ) -> Result<(), IngestError> {
@@ -406,7 +447,7 @@ fn each_record<const N: usize>(
             Err(e) => return Err(IngestError::io(path, e)),
         }
     }
-    std::fs::remove_file(path).map_err(|e| IngestError::io(path, e))
+    Ok(())
 }
 
 /// Hashes a key hash by keeping its low 64 bits: the keys are xxh3 hashes
@@ -532,7 +573,7 @@ pub async fn decide_versions(
 ) -> Result<Vec<Vec<Decision>>, IngestError> {
     let counts = staged_counts(staged)?;
     let run = tokio::task::block_in_place(|| run_buckets(src, staged, dir, buckets))?;
-    let held = spill_held(lake, src, dir, buckets).await?;
+    let held = spill_held(lake, src, dir, &run).await?;
     let mut decisions: Vec<Vec<Decision>> = counts
         .iter()
         .map(|&n| vec![Decision::Superseded; n])
